@@ -1,0 +1,24 @@
+/**
+ * What ingest hands to the parse stage: a run of complete lines from one
+ * source, with the coordinates that make every line's identity stable.
+ * `data` always ends with "\n" (a last line without one is held back until it
+ * is completed, or flushed with an added "\n" when the source is closed).
+ */
+export type LineChunk = {
+  /** Stable id of the file's content (fingerprint of its first bytes), not its path: survives rename-rotation. */
+  sourceId: string;
+  /** Path the lines were read from (for people; not part of the identity). */
+  path: string;
+  /** Byte offset in the source of data[0]. */
+  startOffset: number;
+  /** Complete lines, each ending with "\n". */
+  data: Buffer;
+};
+
+/** Where a reader has got to in one source: everything before `offset` is processed. */
+export type SourcePosition = {
+  sourceId: string;
+  path: string;
+  inode: number;
+  offset: number;
+};

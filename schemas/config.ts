@@ -1,0 +1,107 @@
+import { z } from "zod";
+
+const duration = z
+  .string()
+  .regex(/^\d+(?:\.\d+)?(ms|s|m|h|d|w)$/, "a duration: a number and a unit (ms, s, m, h, d, w), such as 10m or 24h");
+
+export const FieldMapSchema = z
+  .object({
+    pattern: z
+      .string()
+      .min(1)
+      .describe("literal text a line must contain to be read by this map (awk's /.../ without metacharacters)"),
+    user: z.number().int().min(1).describe("whitespace field number of the user name, counted as awk counts ($1 is the first)"),
+    ip: z.number().int().min(1).describe("whitespace field number of the client address, counted as awk counts"),
+    success: z.boolean().default(true).describe("whether a line of this map is a successful login (false: a failure)"),
+    service: z.string().default("unknown").describe("service name to record for these events"),
+  })
+  .strict();
+export type FieldMap = z.infer<typeof FieldMapSchema>;
+
+export const SourceSchema = z
+  .object({
+    path: z.string().min(1).describe("log file to tail; rotated by rename or copytruncate"),
+    kind: z.enum(["mail"]).default("mail").describe("what the file holds"),
+    format: z
+      .string()
+      .default("auto")
+      .describe("parser id (postfix, dovecot, courier, vpopmail, exim, sendmail), a fieldMaps name, or auto"),
+    host: z.string().optional().describe("host name for lines whose envelope carries none (default: the envelope's)"),
+  })
+  .strict();
+export type Source = z.infer<typeof SourceSchema>;
+
+export const WindowThresholdSchema = z
+  .object({
+    networks: z
+      .number()
+      .int()
+      .min(1)
+      .describe("distinct networks (IPv4 /24, IPv6 /48) in the window at which an alert fires; doubling it escalates"),
+    asns: z.number().int().min(1).describe("distinct autonomous systems that make the verdict likely-compromise"),
+    countries: z.number().int().min(1).describe("distinct countries that make the verdict likely-compromise"),
+  })
+  .strict();
+
+export const AccountIpsSchema = z
+  .object({
+    windows: z
+      .array(duration)
+      .min(1)
+      .default(["1h", "24h"])
+      .describe("event-time tumbling windows, aligned to UTC"),
+    lateness: duration.default("10m").describe("how late (event time behind the newest seen) a line may be and still count in its window"),
+    thresholds: z
+      .record(duration, WindowThresholdSchema)
+      .default({
+        "1h": { networks: 8, asns: 3, countries: 2 },
+        "24h": { networks: 16, asns: 4, countries: 3 },
+      })
+      .describe("per window: when an alert fires and what reads as a compromise"),
+    roaming: z
+      .object({
+        maxAsns: z.number().int().min(1).default(2).describe("at most this many ASNs ..."),
+        maxCountries: z.number().int().min(1).default(1).describe("... and countries reads as a phone roaming in its carrier's range"),
+      })
+      .strict()
+      .default({ maxAsns: 2, maxCountries: 1 }),
+    allowlist: z
+      .object({
+        users: z.array(z.string()).default([]).describe("accounts that never alert (compared after normalising)"),
+        cidrs: z.array(z.string()).default([]).describe("client networks that never count towards an alert"),
+      })
+      .strict()
+      .default({ users: [], cidrs: [] }),
+  })
+  .strict();
+export type AccountIpsConfig = z.infer<typeof AccountIpsSchema>;
+
+export const ClickHouseSchema = z
+  .object({
+    url: z.string().url().describe("ClickHouse server HTTP(S) URL; omit to use the embedded chDB store under the data folder"),
+    database: z.string().default("default"),
+    username: z.string().default("default"),
+    password: z.string().default(""),
+  })
+  .strict();
+
+export const TailSchema = z
+  .object({
+    pollInterval: duration.default("250ms").describe("how often tailed files are checked for growth and rotation"),
+    flushInterval: duration.default("1s").describe("longest time a parsed line waits before it is written to the store"),
+    batchLines: z.number().int().min(1).default(100_000).describe("lines per batch written to the store"),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    data: z.string().default("./vigil-data").describe("folder for the embedded store, checkpoints and processor state"),
+    timezone: z.string().default("UTC").describe("IANA zone of syslog timestamps that carry none (RFC 3164)"),
+    clickhouse: ClickHouseSchema.optional(),
+    sources: z.array(SourceSchema).default([]),
+    fieldMaps: z.record(z.string(), FieldMapSchema).default({}).describe("custom whitespace-field layouts, by name"),
+    accountIps: AccountIpsSchema.default(AccountIpsSchema.parse({})),
+    tail: TailSchema.default(TailSchema.parse({})),
+  })
+  .strict();
+export type VigilConfig = z.infer<typeof ConfigSchema>;

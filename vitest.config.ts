@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // chDB is one engine per process: every test file gets its own process.
+    isolate: true,
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
