@@ -16,7 +16,11 @@ export function parseDuration(text: string, key: string): number {
   const match = DURATION.exec(text.trim());
   const unit = match?.[2];
   if (!match || unit === undefined) {
-    throw new ConfigError(key, `"${text}" is not a duration`, "write a number and a unit: ms, s, m, h, d or w (for example 10m, 1h, 24h)");
+    throw new ConfigError(
+      key,
+      `"${text}" is not a duration`,
+      "write a number and a unit: ms, s, m, h, d or w (for example 10m, 1h, 24h)",
+    );
   }
   return Number(match[1]) * (UNIT_MS[unit] ?? 0);
 }

@@ -10,7 +10,11 @@ export const FieldMapSchema = z
       .string()
       .min(1)
       .describe("literal text a line must contain to be read by this map (awk's /.../ without metacharacters)"),
-    user: z.number().int().min(1).describe("whitespace field number of the user name, counted as awk counts ($1 is the first)"),
+    user: z
+      .number()
+      .int()
+      .min(1)
+      .describe("whitespace field number of the user name, counted as awk counts ($1 is the first)"),
     ip: z.number().int().min(1).describe("whitespace field number of the client address, counted as awk counts"),
     success: z.boolean().default(true).describe("whether a line of this map is a successful login (false: a failure)"),
     service: z.string().default("unknown").describe("service name to record for these events"),
@@ -45,12 +49,10 @@ export const WindowThresholdSchema = z
 
 export const AccountIpsSchema = z
   .object({
-    windows: z
-      .array(duration)
-      .min(1)
-      .default(["1h", "24h"])
-      .describe("event-time tumbling windows, aligned to UTC"),
-    lateness: duration.default("10m").describe("how late (event time behind the newest seen) a line may be and still count in its window"),
+    windows: z.array(duration).min(1).default(["1h", "24h"]).describe("event-time tumbling windows, aligned to UTC"),
+    lateness: duration
+      .default("10m")
+      .describe("how late (event time behind the newest seen) a line may be and still count in its window"),
     thresholds: z
       .record(duration, WindowThresholdSchema)
       .default({
@@ -61,7 +63,12 @@ export const AccountIpsSchema = z
     roaming: z
       .object({
         maxAsns: z.number().int().min(1).default(2).describe("at most this many ASNs ..."),
-        maxCountries: z.number().int().min(1).default(1).describe("... and countries reads as a phone roaming in its carrier's range"),
+        maxCountries: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe("... and countries reads as a phone roaming in its carrier's range"),
       })
       .strict()
       .default({ maxAsns: 2, maxCountries: 1 }),
@@ -78,7 +85,10 @@ export type AccountIpsConfig = z.infer<typeof AccountIpsSchema>;
 
 export const ClickHouseSchema = z
   .object({
-    url: z.string().url().describe("ClickHouse server HTTP(S) URL; omit to use the embedded chDB store under the data folder"),
+    url: z
+      .string()
+      .url()
+      .describe("ClickHouse server HTTP(S) URL; omit to use the embedded chDB store under the data folder"),
     database: z.string().default("default"),
     username: z.string().default("default"),
     password: z.string().default(""),
@@ -88,7 +98,9 @@ export const ClickHouseSchema = z
 export const TailSchema = z
   .object({
     pollInterval: duration.default("250ms").describe("how often tailed files are checked for growth and rotation"),
-    flushInterval: duration.default("1s").describe("longest time a parsed line waits before it is written to the store"),
+    flushInterval: duration
+      .default("1s")
+      .describe("longest time a parsed line waits before it is written to the store"),
     batchLines: z.number().int().min(1).default(100_000).describe("lines per batch written to the store"),
   })
   .strict();
