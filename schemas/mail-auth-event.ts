@@ -21,14 +21,18 @@ export const MailAuthEventSchema = z
     format: z.string().describe("id of the parser that read the line"),
     reason: z.string().describe("failure reason as logged, empty on success"),
     source_id: z.string().describe("stable id of the log file content the line came from"),
-    offset: z.number().int().nonnegative().describe("byte offset of the line in that source"),
+    offset: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("byte offset of the line in that source; (source_id, offset) is the dedup key"),
   })
   .strict();
 
 export type MailAuthEvent = z.infer<typeof MailAuthEventSchema>;
 
-/** What a mail parser extracts from one line; the pipeline adds event_id, source_id and offset. */
-export const ParsedMailAuthSchema = MailAuthEventSchema.omit({ event_id: true, source_id: true, offset: true });
+/** What a mail parser extracts from one line; the pipeline adds source_id and offset, which together are the event's identity. */
+export const ParsedMailAuthSchema = MailAuthEventSchema.omit({ source_id: true, offset: true });
 export type ParsedMailAuth = z.infer<typeof ParsedMailAuthSchema>;
 
 /** The stable `vigil parse --kind mail` output for a parsed line (ts as ISO-8601). */
