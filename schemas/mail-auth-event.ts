@@ -7,10 +7,6 @@ import { z } from "zod";
  */
 export const MailAuthEventSchema = z
   .object({
-    event_id: z
-      .string()
-      .regex(/^\d+$/)
-      .describe("UInt64 in decimal, derived from the source coordinates (source_id, offset): the dedup key"),
     ts: z.number().int().describe("event time from the log line, epoch milliseconds UTC"),
     host: z.string().describe("host that wrote the line (syslog host, or the source's configured host)"),
     service: z.string().describe("imap, pop3, smtp, submission, sieve, ... as the log names it, lower case"),
