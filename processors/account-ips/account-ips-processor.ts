@@ -1,0 +1,136 @@
+import { BlockList, isIPv6 } from "node:net";
+import { parseDuration } from "../../runtime/duration.js";
+import { ConfigError } from "../../runtime/errors.js";
+import type { AccountIpsConfig } from "../../schemas/config.js";
+import { createAccountState } from "./account-state.js";
+import type { AsnDatabase, AsnInfo } from "./asn-database.js";
+import { type Changes, collectChanges } from "./collect-changes.js";
+import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
+import { type AddressNetworks, networksOf } from "./ip-networks.js";
+import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
+
+export type AccountIpsProcessor = {
+  fold(fact: AuthFact): void;
+  /** The source will send nothing more (end of a backfilled file): it no longer holds the watermark back. */
+  finishSource(sourceId: string): void;
+  collect(options?: { closeAll?: boolean }): Changes;
+  snapshot(): StateSnapshot;
+  restore(snapshot: StateSnapshot): void;
+  stats(): { users: number; addresses: number; openWindows: number; lateEvents: number; watermark: number };
+};
+
+/**
+ * The per-user distinct-IP aggregation: (user, ip) history, event-time
+ * windows with distinct addresses, networks, ASNs and countries, verdicts and
+ * alerts. Memory is bounded by users × their addresses and open windows.
+ */
+export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnDatabase: AsnDatabase }): AccountIpsProcessor {
+  const { config, asnDatabase } = deps;
+  const windows = config.windows.map((name, index) => ({ name, size: parseDuration(name, `accountIps.windows[${index}]`) }));
+  for (const { name } of windows) {
+    if (config.thresholds[name] === undefined) {
+      throw new ConfigError(
+        `accountIps.thresholds`,
+        `window "${name}" has no thresholds`,
+        `add accountIps.thresholds.${name}: { networks, asns, countries }`,
+      );
+    }
+  }
+  const lateness = parseDuration(config.lateness, "accountIps.lateness");
+  const allowlistedUsers = new Set(config.allowlist.users.map((user) => user.trim().toLowerCase()));
+  const allowlistedNetworks = buildBlockList(config.allowlist.cidrs);
+  let state = createAccountState();
+  let finished = new Set<string>();
+
+  const locateCache = new Map<string, AddressNetworks & AsnInfo>();
+  const locate = (ip: string): AddressNetworks & AsnInfo => {
+    let located = locateCache.get(ip);
+    if (located === undefined) {
+      located = { ...networksOf(ip), ...asnDatabase.lookup(ip) };
+      if (locateCache.size >= 100_000) locateCache.clear();
+      locateCache.set(ip, located);
+    }
+    return located;
+  };
+  const allowlistedAddress =
+    config.allowlist.cidrs.length === 0
+      ? () => false
+      : (ip: string) => allowlistedNetworks.check(ip, isIPv6(ip) ? "ipv6" : "ipv4");
+
+  const watermark = (): number => {
+    let lowest = Number.POSITIVE_INFINITY;
+    let highest = Number.NEGATIVE_INFINITY;
+    for (const [sourceId, ts] of state.sourceWatermarks) {
+      if (ts > highest) highest = ts;
+      if (!finished.has(sourceId) && ts < lowest) lowest = ts;
+    }
+    return Number.isFinite(lowest) ? lowest : highest;
+  };
+
+  // The watermark is recomputed once per collection, not per event: between
+  // collections it only lags, which keeps windows open a little longer.
+  const foldContext: FoldContext = {
+    windows,
+    lateness,
+    watermark: Number.NEGATIVE_INFINITY,
+    locate,
+    allowlistedAddress,
+  };
+
+  return {
+    fold(fact) {
+      foldEvent(state, fact, foldContext);
+    },
+    finishSource(sourceId) {
+      finished.add(sourceId);
+    },
+    collect(options = {}) {
+      const current = watermark();
+      foldContext.watermark = current;
+      return collectChanges(state, {
+        config,
+        allowlistedUser: (user) => allowlistedUsers.has(user),
+        watermark: current,
+        lateness,
+        ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
+      });
+    },
+    snapshot() {
+      return snapshotState(state, finished);
+    },
+    restore(snapshot) {
+      const restored = restoreState(snapshot);
+      state = restored.state;
+      finished = restored.finished;
+      foldContext.watermark = watermark();
+    },
+    stats() {
+      let addresses = 0;
+      let openWindows = 0;
+      for (const user of state.users.values()) {
+        addresses += user.ips.size;
+        openWindows += user.windows.size;
+      }
+      return { users: state.users.size, addresses, openWindows, lateEvents: state.lateEvents, watermark: watermark() };
+    },
+  };
+}
+
+function buildBlockList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  cidrs.forEach((cidr, index) => {
+    const [address, prefixText] = cidr.split("/");
+    const type = address !== undefined && isIPv6(address) ? "ipv6" : "ipv4";
+    const prefix = Number(prefixText ?? (type === "ipv6" ? 128 : 32));
+    try {
+      list.addSubnet(address ?? "", prefix, type);
+    } catch {
+      throw new ConfigError(
+        `accountIps.allowlist.cidrs[${index}]`,
+        `"${cidr}" is not a network`,
+        "write an address and prefix length, such as 192.0.2.0/24 or 2001:db8::/32",
+      );
+    }
+  });
+  return list;
+}

@@ -1,0 +1,34 @@
+import type { AccountIpsConfig } from "../../schemas/config.js";
+import type { Verdict } from "./rows.js";
+
+export type WindowCounts = { networks: number; asns: number; countries: number };
+export type Threshold = AccountIpsConfig["thresholds"][string];
+export type Judgement = { verdict: Verdict; level: number };
+
+/**
+ * The verdict a person can act on, and the alert level (0: no alert; 1 at the
+ * networks threshold; one more at every doubling of it).
+ *
+ * - fewer distinct networks than the threshold: `normal`;
+ * - many networks, but inside at most `roaming.maxAsns` ASNs and
+ *   `roaming.maxCountries` countries: `roaming-phone` (a phone moving through
+ *   its carrier's addresses), no alert;
+ * - many networks in at least `asns` ASNs or `countries` countries:
+ *   `likely-compromise`;
+ * - many networks otherwise: `suspicious`.
+ */
+export function judgeWindow(
+  counts: WindowCounts,
+  threshold: Threshold,
+  roaming: AccountIpsConfig["roaming"],
+  allowlisted: boolean,
+): Judgement {
+  if (allowlisted) return { verdict: "allowlisted", level: 0 };
+  if (counts.networks < threshold.networks) return { verdict: "normal", level: 0 };
+  if (counts.asns <= roaming.maxAsns && counts.countries <= roaming.maxCountries) {
+    return { verdict: "roaming-phone", level: 0 };
+  }
+  const verdict: Verdict =
+    counts.asns >= threshold.asns || counts.countries >= threshold.countries ? "likely-compromise" : "suspicious";
+  return { verdict, level: 1 + Math.floor(Math.log2(counts.networks / threshold.networks)) };
+}

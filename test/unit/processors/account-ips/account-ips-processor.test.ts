@@ -1,0 +1,126 @@
+import { describe, expect, test } from "vitest";
+import { createAccountIpsProcessor } from "../../../../processors/account-ips/account-ips-processor.js";
+import type { AsnDatabase } from "../../../../processors/account-ips/asn-database.js";
+import { AccountEvidenceSchema } from "../../../../processors/account-ips/rows.js";
+import { AccountIpsSchema } from "../../../../schemas/config.js";
+
+/** A fake ASN table: the first octet is the ASN, the second picks one of a few countries. */
+const fakeAsns: AsnDatabase = {
+  lookup(ip) {
+    const [a, b] = ip.split(".").map(Number);
+    return { asn: a ?? 0, asName: `AS${a}`, country: ["DE", "FR", "US", "BR", "CN"][(b ?? 0) % 5] ?? "" };
+  },
+};
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
+const config = AccountIpsSchema.parse({});
+
+function login(user: string, ip: string, ts: number, offset: number, success = true) {
+  return { user, ip, ts, success, sourceId: "s1", offset };
+}
+
+describe("account-ips processor", () => {
+  test("an account logging in from many networks of many ASNs and countries fires one likely-compromise alert per window", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    for (let i = 0; i < 40; i++) processor.fold(login("victim@example.com", `${10 + i}.${i}.${i}.7`, T0 + i * 60_000, i));
+    const changes = processor.collect();
+    const hourly = changes.alerts.filter((a) => a.window === "1h");
+    const daily = changes.alerts.filter((a) => a.window === "24h");
+    expect(hourly).toHaveLength(1);
+    expect(daily).toHaveLength(1);
+    expect(daily[0]?.verdict).toBe("likely-compromise");
+    // 40 networks against a threshold of 16: crossed once (16) and doubled once (32).
+    expect(daily[0]?.level).toBe(2);
+    const evidence = AccountEvidenceSchema.parse(JSON.parse(daily[0]?.evidence ?? "{}"));
+    expect(evidence.networks).toBe(40);
+    expect(evidence.countries).toBe(5);
+    expect(changes.history).toHaveLength(40);
+  });
+
+  test("a phone roaming over many addresses of one carrier in one country is not flagged", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    for (let i = 0; i < 120; i++) processor.fold(login("phone@example.com", `77.5.${i}.${i % 200}`, T0 + i * 20_000, i));
+    const changes = processor.collect();
+    expect(changes.alerts).toEqual([]);
+    const daily = changes.windows.find((w) => w.window === "24h");
+    expect(daily?.verdict).toBe("roaming-phone");
+    expect(daily?.networks).toBe(120);
+  });
+
+  test("an alert escalates once per doubling and never repeats the same level", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    let offset = 0;
+    const levels: number[] = [];
+    for (let i = 0; i < 70; i++) {
+      processor.fold(login("x", `${i}.${i}.1.1`, T0 + i * 1000, offset++));
+      for (const alert of processor.collect().alerts) if (alert.window === "24h") levels.push(alert.level);
+    }
+    expect(levels).toEqual([1, 2, 3]);
+  });
+
+  test("failures from many networks count as failures, not as networks", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    for (let i = 0; i < 50; i++) processor.fold(login("sprayed", `${i}.${i}.1.1`, T0 + i * 1000, i, false));
+    const changes = processor.collect();
+    expect(changes.alerts).toEqual([]);
+    expect(changes.windows.find((w) => w.window === "24h")).toMatchObject({ failures: 50, networks: 0 });
+  });
+
+  test("allowlisted users and networks never alert", () => {
+    const allowing = AccountIpsSchema.parse({ allowlist: { users: ["Boss@Example.com"], cidrs: ["20.0.0.0/8"] } });
+    const processor = createAccountIpsProcessor({ config: allowing, asnDatabase: fakeAsns });
+    for (let i = 0; i < 40; i++) processor.fold(login("boss@example.com", `${i + 30}.${i}.1.1`, T0 + i * 1000, i));
+    for (let i = 0; i < 40; i++) processor.fold(login("other", `20.${i}.${i}.1`, T0 + i * 1000, 100 + i));
+    const changes = processor.collect();
+    expect(changes.alerts).toEqual([]);
+    expect(changes.windows.find((w) => w.user === "boss@example.com" && w.window === "24h")?.verdict).toBe("allowlisted");
+    expect(changes.history.filter((h) => h.user === "other")).toHaveLength(40);
+  });
+
+  test("the result does not depend on the order of events within the lateness", () => {
+    const events = Array.from({ length: 300 }, (_, i) => login(`u${i % 7}`, `${i % 50}.${i % 13}.${i % 3}.1`, T0 + ((i * 7919) % 600) * 1000, i, i % 5 !== 0));
+    const run = (list: typeof events) => {
+      const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+      for (const event of list) processor.fold(event);
+      const changes = processor.collect({ closeAll: true });
+      const key = (row: { user: string }) => JSON.stringify(row);
+      return {
+        history: changes.history.map(key).sort(),
+        windows: changes.windows.map(key).sort(),
+        alerts: changes.alerts.map((a) => `${a.subject} ${a.window} ${a.level}`).sort(),
+      };
+    };
+    expect(run([...events].reverse())).toEqual(run(events));
+  });
+
+  test("an event older than a closed window is counted as late, and still lands in the history", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    processor.fold(login("a", "1.1.1.1", T0, 0));
+    processor.fold(login("a", "1.1.1.1", T0 + 30 * HOUR, 1));
+    processor.collect();
+    processor.fold(login("a", "2.2.2.2", T0 + 5 * 60_000, 2));
+    const changes = processor.collect();
+    expect(processor.stats().lateEvents).toBe(2); // its 1h and its 24h window had closed
+    expect(changes.history.map((h) => h.ip)).toEqual(["2.2.2.2"]);
+  });
+
+  test("a snapshot restores exactly the counts it had", () => {
+    const first = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    const second = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    const events = Array.from({ length: 200 }, (_, i) => login(`u${i % 3}`, `${i % 40}.${i % 9}.0.1`, T0 + i * 30_000, i));
+    for (const event of events.slice(0, 120)) first.fold(event);
+    first.collect();
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())));
+    for (const event of events.slice(120)) {
+      first.fold(event);
+      second.fold(event);
+    }
+    expect(second.collect({ closeAll: true })).toEqual(first.collect({ closeAll: true }));
+  });
+
+  test("a window without thresholds is a configuration error naming the key", () => {
+    const bad = AccountIpsSchema.parse({ windows: ["1h", "6h"] });
+    expect(() => createAccountIpsProcessor({ config: bad, asnDatabase: fakeAsns })).toThrow(/accountIps.thresholds.*6h/);
+  });
+});
