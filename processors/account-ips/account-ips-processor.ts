@@ -9,8 +9,15 @@ import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
 import { type AddressNetworks, networksOf } from "./ip-networks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
+/** Watermark of a declared source that has sent nothing yet: holds every window open. */
+const NOT_STARTED = Number.MIN_SAFE_INTEGER;
+
 export type AccountIpsProcessor = {
   fold(fact: AuthFact): void;
+  /** Declares a source before its first event, so windows stay open until it has caught up. */
+  beginSource(sourceId: string): void;
+  /** A finished or idle source sends again. */
+  resumeSource(sourceId: string): void;
   /** The source will send nothing more (end of a backfilled file): it no longer holds the watermark back. */
   finishSource(sourceId: string): void;
   collect(options?: { closeAll?: boolean }): Changes;
@@ -64,7 +71,7 @@ export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnD
       if (ts > highest) highest = ts;
       if (!finished.has(sourceId) && ts < lowest) lowest = ts;
     }
-    return Number.isFinite(lowest) ? lowest : highest;
+    return Number.isFinite(lowest) ? lowest : highest === NOT_STARTED ? Number.NEGATIVE_INFINITY : highest;
   };
 
   // The watermark is recomputed once per collection, not per event: between
@@ -80,6 +87,12 @@ export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnD
   return {
     fold(fact) {
       foldEvent(state, fact, foldContext);
+    },
+    beginSource(sourceId) {
+      if (!state.sourceWatermarks.has(sourceId)) state.sourceWatermarks.set(sourceId, NOT_STARTED);
+    },
+    resumeSource(sourceId) {
+      finished.delete(sourceId);
     },
     finishSource(sourceId) {
       finished.add(sourceId);

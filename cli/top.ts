@@ -1,0 +1,73 @@
+import { Command } from "commander";
+import { awkLoginRows } from "../store/queries/awk-parity-rows.js";
+import { newestEventTime } from "../store/queries/newest-event-time.js";
+import { topAccounts } from "../store/queries/top-accounts.js";
+import { formatAwkLines } from "./awk-parity.js";
+import { withGlobalOptions } from "./global-options.js";
+import { loadConfig } from "./load-config.js";
+import { openStore } from "./open-store.js";
+import { checkFormat, formatCsv, formatJsonLines, parsePositiveInt } from "./output-format.js";
+import { resolveSince } from "./parse-since.js";
+import { formatTable, formatTime } from "./print-table.js";
+import { runAction } from "./run-action.js";
+
+const FORMATS = ["table", "json", "csv", "awk"] as const;
+const COLUMNS = ["user", "networks", "ips", "networks16", "asns", "countries", "logins", "failures", "first_seen", "last_seen"];
+
+export function topCommand(): Command {
+  const top = new Command("top").description("rank what Vigil watches");
+  top.addCommand(
+    withGlobalOptions(new Command("accounts"))
+      .description("accounts by distinct networks and IPs they logged in from")
+      .option("--since <when>", "all, a duration counted back from the newest event stored (24h, 7d), or a time", "all")
+      .option("--min-networks <n>", "only accounts with at least this many distinct networks (/24 or /48)", "2")
+      .option("--limit <n>", "at most this many accounts (0: all)", "50")
+      .option("--format <format>", `output: ${FORMATS.join(", ")} (awk: exactly what the admins' awk one-liner prints)`, "table")
+      .addHelpText(
+        "after",
+        `
+--format awk prints what this one-liner prints for the same lines (awk-login layout), so its users can diff:
+  awk '/LOGIN,/ {if (index(i[$12], $13) == 0) i[$12]=i[$12] " " $13} END {for(p in i) {print split(i[p], a, " ") " " p " " i[p]}}' maillog | LC_ALL=C sort -n | grep -v '^1 '
+(every account with two or more addresses; --min-networks and --limit do not apply to it)`,
+      )
+      .action(
+        runAction(async (options: Record<string, string>) => {
+          const format = checkFormat(options.format ?? "table", FORMATS);
+          const config = loadConfig(options);
+          const client = await openStore(config);
+          try {
+            const since = await resolveSince(options.since ?? "all", () => newestEventTime(client));
+            if (format === "awk") {
+              process.stdout.write(formatAwkLines(await awkLoginRows(client, { since })));
+              return 0;
+            }
+            const rows = await topAccounts(client, {
+              since,
+              minNetworks: parsePositiveInt(options.minNetworks ?? "2", "--min-networks"),
+              limit: parsePositiveInt(options.limit ?? "50", "--limit"),
+            });
+            if (format === "json") process.stdout.write(formatJsonLines(rows));
+            else {
+              const cells = rows.map((row) => [
+                row.user,
+                row.networks,
+                row.ips,
+                row.networks16,
+                row.asns,
+                row.countries,
+                row.logins,
+                row.failures,
+                formatTime(row.first_seen),
+                formatTime(row.last_seen),
+              ]);
+              process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));
+            }
+            return 0;
+          } finally {
+            await client.close();
+          }
+        }),
+      ),
+  );
+  return top;
+}

@@ -1,0 +1,142 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { SourcePosition, LineChunk } from "../ingest/line-chunk.js";
+import type { Logger } from "../runtime/logger.js";
+import type { Metrics } from "../runtime/metrics.js";
+import type { VigilConfig } from "../schemas/config.js";
+import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
+import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.js";
+import type { AsnDatabase } from "./account-ips/asn-database.js";
+import type { AlertRow } from "./account-ips/rows.js";
+import { encodeAccountRows, type EncodedRows, encodeEventRow, encodeUnparsedRow, insertEncoded } from "./mail-rows.js";
+import type { MailLineParser } from "./parse/mail-line-parser.js";
+import { loadStateFile, saveStateFile } from "./state-file.js";
+
+export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
+
+export type MailPipeline = {
+  /** Positions restored from the state file, by source id. */
+  readonly positions: ReadonlyMap<string, SourcePosition>;
+  /** Declares a source before its first chunk, so the watermark waits for it. */
+  beginSource(sourceId: string): void;
+  finishSource(sourceId: string): void;
+  resumeSource(sourceId: string): void;
+  /** Parses and aggregates one chunk (synchronous, no IO) and records the position reached. */
+  processChunk(parser: MailLineParser, chunk: LineChunk, position: SourcePosition): void;
+  /** Lines parsed but not yet acknowledged by the store. */
+  pendingLines(): number;
+  /** Writes every pending row, then the state and positions in one atomic file. Serialised. */
+  commit(options?: { closeAll?: boolean; saveState?: boolean }): Promise<void>;
+  counters(): PipelineCounters;
+  stats(): ReturnType<ReturnType<typeof createAccountIpsProcessor>["stats"]>;
+};
+
+export type MailPipelineDeps = {
+  config: VigilConfig;
+  client: ClickHouseClient;
+  asnDatabase: AsnDatabase;
+  logger: Logger;
+  metrics: Metrics;
+  statePath: string;
+  onAlert?: (alert: AlertRow) => void;
+};
+
+/**
+ * The embedded mail pipeline: parse -> account-ips -> store, with checkpoints
+ * that advance only after the store acknowledged the rows that depend on them.
+ */
+export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
+  const { client, logger, metrics } = deps;
+  const processor = createAccountIpsProcessor({ config: deps.config.accountIps, asnDatabase: deps.asnDatabase });
+  const saved = loadStateFile(deps.statePath);
+  const positions = new Map<string, SourcePosition>();
+  if (saved !== null) {
+    for (const position of saved.positions) positions.set(position.sourceId, position);
+    if (saved.accountIps !== null) processor.restore(saved.accountIps);
+  }
+  const counters: PipelineCounters = { lines: 0, bytes: 0, events: 0, skipped: 0, unparsed: 0 };
+  let eventRows: string[] = [];
+  let unparsedRows: string[] = [];
+  let pending = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let current: { sourceId: string; path: string } = { sourceId: "", path: "" };
+
+  const sink = {
+    event(event: ParsedMailAuth, offset: number) {
+      eventRows.push(encodeEventRow(event, current.sourceId, offset));
+      processor.fold({
+        ts: event.ts,
+        user: event.user,
+        ip: event.ip,
+        success: event.success,
+        sourceId: current.sourceId,
+        offset,
+      });
+      counters.events += 1;
+    },
+    unparsed(line: Buffer, offset: number, reason: string) {
+      unparsedRows.push(encodeUnparsedRow(line, offset, reason, current));
+      counters.unparsed += 1;
+    },
+    skipped(count: number) {
+      counters.skipped += count;
+    },
+  };
+
+  const doCommit = async (options: { closeAll?: boolean; saveState?: boolean }) => {
+    // Everything below is taken in one synchronous step, so the rows written and
+    // the state saved describe the same set of lines, whatever arrives meanwhile.
+    const changes = processor.collect(options.closeAll === undefined ? {} : { closeAll: options.closeAll });
+    const rows: EncodedRows = { events: eventRows, unparsed: unparsedRows, ...encodeAccountRows(changes) };
+    const snapshot = options.saveState === false ? null : processor.snapshot();
+    const committedPositions = [...positions.values()];
+    eventRows = [];
+    unparsedRows = [];
+    const lines = pending;
+    pending = 0;
+    await insertEncoded(client, rows, metrics);
+    for (const alert of changes.alerts) {
+      metrics.alerts.inc({ kind: alert.kind });
+      deps.onAlert?.(alert);
+    }
+    if (snapshot !== null) {
+      saveStateFile(deps.statePath, {
+        version: 1,
+        savedAt: new Date().toISOString(),
+        positions: committedPositions,
+        accountIps: snapshot,
+      });
+      metrics.commits.inc();
+    }
+    const stats = processor.stats();
+    metrics.users.set(stats.users);
+    metrics.lateEvents.set(stats.lateEvents);
+    logger.debug({ lines, alerts: changes.alerts.length }, "Committed");
+  };
+
+  return {
+    positions,
+    beginSource: (sourceId) => processor.beginSource(sourceId),
+    finishSource: (sourceId) => processor.finishSource(sourceId),
+    resumeSource: (sourceId) => processor.resumeSource(sourceId),
+    processChunk(parser, chunk, position) {
+      current = { sourceId: chunk.sourceId, path: chunk.path };
+      const before = counters.events + counters.skipped + counters.unparsed;
+      parser.parseChunk(chunk.data, chunk.startOffset, sink);
+      const lines = counters.events + counters.skipped + counters.unparsed - before;
+      counters.lines += lines;
+      counters.bytes += chunk.data.length;
+      pending += lines;
+      metrics.linesRead.inc({ kind: "mail" }, lines);
+      metrics.bytesRead.inc(chunk.data.length);
+      positions.set(position.sourceId, position);
+    },
+    pendingLines: () => pending,
+    commit(options = {}) {
+      const next = chain.then(() => doCommit(options));
+      chain = next.catch(() => undefined);
+      return next;
+    },
+    counters: () => ({ ...counters }),
+    stats: () => processor.stats(),
+  };
+}

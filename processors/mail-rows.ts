@@ -1,0 +1,191 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { Metrics } from "../runtime/metrics.js";
+import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
+import { escapeTsv } from "../store/tsv.js";
+import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import type { Changes } from "./account-ips/collect-changes.js";
+
+/** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
+export type EncodedRows = {
+  events: string[];
+  unparsed: string[];
+  history: string[];
+  windows: string[];
+  alerts: string[];
+};
+
+export const EVENT_COLUMNS = [
+  "ts",
+  "host",
+  "service",
+  "user",
+  "user_raw",
+  "ip",
+  "success",
+  "format",
+  "reason",
+  "source_id",
+  "offset",
+] as const;
+const UNPARSED_COLUMNS = ["source_id", "offset", "path", "kind", "format", "reason", "line", "line_bytes", "ingested_at"];
+const HISTORY_COLUMNS = [
+  "user",
+  "ip",
+  "first_seen",
+  "last_seen",
+  "logins",
+  "failures",
+  "first_offset",
+  "network",
+  "network16",
+  "asn",
+  "as_name",
+  "country",
+  "version",
+];
+const WINDOW_COLUMNS = [
+  "user",
+  "window",
+  "window_start",
+  "window_end",
+  "ips",
+  "networks",
+  "networks16",
+  "asns",
+  "countries",
+  "logins",
+  "failures",
+  "new_networks",
+  "first_login",
+  "last_login",
+  "verdict",
+  "level",
+  "version",
+];
+const ALERT_COLUMNS = [
+  "alert_id",
+  "kind",
+  "subject",
+  "window",
+  "window_start",
+  "window_end",
+  "level",
+  "verdict",
+  "summary",
+  "evidence",
+  "fired_at",
+];
+
+const UNPARSED_KEEP_BYTES = 64 * 1024;
+
+/** Hot path: one event as a TabSeparated row. Times go in as epoch milliseconds, which DateTime64(3) reads as such. */
+export function encodeEventRow(event: ParsedMailAuth, sourceId: string, offset: number): string {
+  return `${event.ts}\t${escapeTsv(event.host)}\t${escapeTsv(event.service)}\t${escapeTsv(event.user)}\t${escapeTsv(
+    event.user_raw,
+  )}\t${escapeTsv(event.ip)}\t${event.success ? 1 : 0}\t${event.format}\t${escapeTsv(event.reason)}\t${sourceId}\t${offset}`;
+}
+
+export function encodeUnparsedRow(
+  line: Buffer,
+  offset: number,
+  reason: string,
+  source: { sourceId: string; path: string },
+  format = "",
+): string {
+  const kept = line.subarray(0, UNPARSED_KEEP_BYTES).toString("utf8");
+  return [
+    source.sourceId,
+    String(offset),
+    escapeTsv(source.path),
+    "mail",
+    escapeTsv(format),
+    escapeTsv(reason),
+    escapeTsv(kept),
+    String(line.length),
+    String(Date.now()),
+  ].join("\t");
+}
+
+/** DateTime columns (seconds) take epoch seconds. */
+const seconds = (ms: number) => String(Math.floor(ms / 1000));
+
+export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history" | "windows" | "alerts"> {
+  return {
+    history: changes.history.map((row) =>
+      [
+        escapeTsv(row.user),
+        escapeTsv(row.ip),
+        row.first_seen,
+        row.last_seen,
+        row.logins,
+        row.failures,
+        row.first_offset,
+        row.network,
+        row.network16,
+        row.asn,
+        escapeTsv(row.as_name),
+        row.country,
+        row.version,
+      ].join("\t"),
+    ),
+    windows: changes.windows.map((row) =>
+      [
+        escapeTsv(row.user),
+        row.window,
+        seconds(row.window_start),
+        seconds(row.window_end),
+        row.ips,
+        row.networks,
+        row.networks16,
+        row.asns,
+        row.countries,
+        row.logins,
+        row.failures,
+        row.new_networks,
+        row.first_login,
+        row.last_login,
+        row.verdict,
+        row.level,
+        row.version,
+      ].join("\t"),
+    ),
+    alerts: changes.alerts.map((row) =>
+      [
+        row.alert_id,
+        row.kind,
+        escapeTsv(row.subject),
+        row.window,
+        seconds(row.window_start),
+        seconds(row.window_end),
+        row.level,
+        row.verdict,
+        escapeTsv(row.summary),
+        escapeTsv(row.evidence),
+        row.fired_at,
+      ].join("\t"),
+    ),
+  };
+}
+
+/**
+ * Inserts every table's rows. Events first and alerts last: an alert is only
+ * stored once the evidence behind it is.
+ */
+export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows, metrics: Metrics): Promise<void> {
+  const write = async (table: string, columns: readonly string[], lines: string[]) => {
+    if (lines.length === 0) return;
+    const stop = metrics.insertSeconds.startTimer({ table });
+    await insertTsvRows(client, { table, columns, rows: lines });
+    stop();
+    metrics.insertedRows.inc({ table }, lines.length);
+  };
+  await Promise.all([
+    write("mail_auth_events", EVENT_COLUMNS, rows.events),
+    write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
+  ]);
+  await Promise.all([
+    write("account_ip_history", HISTORY_COLUMNS, rows.history),
+    write("account_windows", WINDOW_COLUMNS, rows.windows),
+  ]);
+  await write("alerts", ALERT_COLUMNS, rows.alerts);
+}

@@ -1,0 +1,69 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { VigilError } from "../runtime/errors.js";
+import { StateSnapshotSchema } from "./account-ips/state-snapshot.js";
+
+/**
+ * Checkpoints and processor state in ONE file, replaced atomically (write a
+ * temporary file, fsync, rename, fsync the folder). Both describe the same
+ * moment: everything before the positions is folded into the state, and the
+ * store acknowledged every row derived from it. A crash at any point leaves
+ * either the old file or the new one, never a mix.
+ */
+export const PipelineStateSchema = z
+  .object({
+    version: z.literal(1),
+    savedAt: z.string(),
+    positions: z.array(
+      z.object({ sourceId: z.string(), path: z.string(), inode: z.number(), offset: z.number().int().nonnegative() }),
+    ),
+    accountIps: StateSnapshotSchema.nullable(),
+  })
+  .strict();
+export type PipelineState = z.infer<typeof PipelineStateSchema>;
+
+export function loadStateFile(path: string): PipelineState | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  const parsed = PipelineStateSchema.safeParse(safeJson(text));
+  if (!parsed.success) {
+    throw new VigilError(`the state file ${path} is damaged (${parsed.error.issues[0]?.message ?? "unreadable"})`, {
+      code: "E_STATE",
+      hint: `move it aside to start over from the beginning of every file (results are rewritten idempotently): mv ${path} ${path}.bad`,
+    });
+  }
+  return parsed.data;
+}
+
+export function saveStateFile(path: string, state: PipelineState): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  const fd = openSync(temporary, "w");
+  try {
+    writeSync(fd, JSON.stringify(state));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  const folder = openSync(dirname(path), "r");
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
