@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { alertsCommand } from "../cli/alerts.js";
+import { backfillCommand } from "../cli/backfill.js";
+import { demoCommand } from "../cli/demo.js";
+import { historyCommand } from "../cli/history.js";
+import { migrateCommand } from "../cli/migrate.js";
+import { parseCommand } from "../cli/parse.js";
+import { runCommand } from "../cli/run.js";
+import { topCommand } from "../cli/top.js";
+
+const program = new Command("vigil")
+  .description(
+    "Watch mail servers through their logs: find accounts that spammers have taken over (logins from many networks),\n" +
+      "keep every account's address history, and alert as it happens. Embedded by default (one process, chDB).",
+  )
+  .version("0.1.0")
+  .showHelpAfterError("(run with --help for usage)")
+  .addHelpText(
+    "after",
+    `
+Start here:
+  vigil demo                              generate realistic mail logs and find the compromised accounts in them
+  vigil run --config vigil.yaml           tail the configured logs, alert as accounts cross thresholds
+  vigil backfill /var/log/maillog*.gz     import history
+  vigil top accounts --since 24h          accounts by distinct networks
+  vigil history ann@example.com           every address an account used
+Every command takes --config FILE and --data DIR (default ./vigil-data).`,
+  );
+
+for (const command of [
+  demoCommand(),
+  runCommand(),
+  backfillCommand(),
+  topCommand(),
+  historyCommand(),
+  alertsCommand(),
+  parseCommand(),
+  migrateCommand(),
+]) {
+  program.addCommand(command);
+}
+
+await program.parseAsync(process.argv);

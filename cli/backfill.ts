@@ -1,0 +1,70 @@
+import { statSync } from "node:fs";
+import { Command } from "commander";
+import { createBackfillProgress } from "../ingest/backfill-progress.js";
+import { importMailFiles } from "../processors/mail-import.js";
+import { InputError } from "../runtime/errors.js";
+import { withGlobalOptions } from "./global-options.js";
+import { loadConfig } from "./load-config.js";
+import { describeStore, openPipeline } from "./open-pipeline.js";
+import { formatAlertLine } from "./print-alert.js";
+import { runAction } from "./run-action.js";
+
+export function backfillCommand(): Command {
+  return withGlobalOptions(new Command("backfill"))
+    .description("import history from log files (plain or .gz) with a progress bar; importing a file twice changes nothing")
+    .argument("<files...>", "log files, plain or gzip")
+    .option("--format <name>", "parser id, a fieldMaps name, awk-login, or auto", "auto")
+    .option("--host <name>", "host name for lines whose envelope carries none")
+    .option("--quiet-alerts", "do not print alerts as they fire")
+    .action(
+      runAction(async (files: string[], options: Record<string, string | boolean>) => {
+        const config = loadConfig(options as Record<string, string>);
+        let totalBytes = 0;
+        for (const file of files) {
+          try {
+            totalBytes += statSync(file).size;
+          } catch (cause) {
+            throw new InputError(`cannot read ${file}`, "check the path; backfill takes plain or .gz log files", cause);
+          }
+        }
+        const quiet = options.quietAlerts === true;
+        const { pipeline, client } = await openPipeline(config, {
+          verbose: options.verbose === true,
+          onAlert: (alert) => {
+            if (!quiet) process.stdout.write(formatAlertLine(alert));
+          },
+        });
+        const progress = createBackfillProgress({ totalBytes, enabled: process.stderr.isTTY === true });
+        const started = Date.now();
+        try {
+          const imported = await importMailFiles({
+            pipeline,
+            config,
+            files: files.map((path) => ({
+              path,
+              format: String(options.format ?? "auto"),
+              ...(typeof options.host === "string" ? { host: options.host } : {}),
+            })),
+            progress,
+          });
+          progress.stop();
+          const counters = pipeline.counters();
+          const seconds = (Date.now() - started) / 1000;
+          for (const file of imported) {
+            if (file.alreadyImportedBytes > 0) {
+              process.stderr.write(`${file.path}: ${file.alreadyImportedBytes} bytes were imported before, skipped\n`);
+            }
+          }
+          process.stderr.write(
+            `${counters.lines} lines in ${seconds.toFixed(1)} s: ${counters.events} authentication events, ` +
+              `${counters.skipped} other lines, ${counters.unparsed} unparsed (kept in unparsed_lines); ` +
+              `late for their window: ${pipeline.stats().lateEvents}; store: ${describeStore(config)}\n`,
+          );
+          return 0;
+        } finally {
+          progress.stop();
+          await client.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,36 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import { join } from "node:path";
+import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
+import type { AlertRow } from "../processors/account-ips/rows.js";
+import { createMailPipeline, type MailPipeline } from "../processors/mail-pipeline.js";
+import { createLogger, type Logger } from "../runtime/logger.js";
+import { createMetrics, type Metrics } from "../runtime/metrics.js";
+import type { VigilConfig } from "../schemas/config.js";
+import { openStore } from "./open-store.js";
+
+export type OpenPipeline = { pipeline: MailPipeline; client: ClickHouseClient; logger: Logger; metrics: Metrics };
+
+/** The store (migrated), the offline ASN data and the pipeline with its state restored from the data folder. */
+export async function openPipeline(
+  config: VigilConfig,
+  options: { verbose?: boolean; onAlert?: (alert: AlertRow) => void } = {},
+): Promise<OpenPipeline> {
+  const logger = createLogger(options.verbose === true ? { level: "debug" } : {});
+  const metrics = createMetrics();
+  const client = await openStore(config);
+  const pipeline = createMailPipeline({
+    config,
+    client,
+    asnDatabase: loadAsnDatabase(),
+    logger,
+    metrics,
+    statePath: join(config.data, "state.json"),
+    ...(options.onAlert === undefined ? {} : { onAlert: options.onAlert }),
+  });
+  return { pipeline, client, logger, metrics };
+}
+
+/** Where the results went, in words. */
+export function describeStore(config: VigilConfig): string {
+  return config.clickhouse === undefined ? `chDB (embedded ClickHouse) in ${join(config.data, "chdb")}` : config.clickhouse.url;
+}

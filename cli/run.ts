@@ -1,0 +1,113 @@
+import { Command } from "commander";
+import { createFileTailer } from "../ingest/file-tailer.js";
+import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
+import { parseDuration } from "../runtime/duration.js";
+import { InputError } from "../runtime/errors.js";
+import { startMetricsServer } from "../runtime/metrics-server.js";
+import { withGlobalOptions } from "./global-options.js";
+import { loadConfig } from "./load-config.js";
+import { describeStore, openPipeline } from "./open-pipeline.js";
+import { parsePositiveInt } from "./output-format.js";
+import { formatAlertLine } from "./print-alert.js";
+import { runAction } from "./run-action.js";
+
+export function runCommand(): Command {
+  return withGlobalOptions(new Command("run"))
+    .description(
+      "tail the configured log files, keep results in the store and print alerts as they fire; SIGINT or SIGTERM flushes, commits and exits 0",
+    )
+    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
+    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1")
+    .action(
+      runAction(async (options: Record<string, string | boolean>) => {
+        const config = loadConfig(options as Record<string, string>);
+        if (config.sources.length === 0) {
+          throw new InputError("the config lists no sources to tail", "add sources: [{ path: /var/log/maillog }] (see vigil.example.yaml)");
+        }
+        const { pipeline, client, logger, metrics } = await openPipeline(config, {
+          verbose: options.verbose === true,
+          onAlert: (alert) => process.stdout.write(formatAlertLine(alert)),
+        });
+        const flushMs = parseDuration(config.tail.flushInterval, "tail.flushInterval");
+        const idleMs = parseDuration(config.accountIps.lateness, "accountIps.lateness");
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        let failure: unknown = null;
+        let lastCommitOk = Date.now();
+        const metricsServer =
+          typeof options.metricsPort === "string"
+            ? await startMetricsServer({
+                registry: metrics.registry,
+                host: String(options.metricsHost ?? "127.0.0.1"),
+                port: parsePositiveInt(options.metricsPort, "--metrics-port"),
+                healthy: () => {
+                  const age = Date.now() - lastCommitOk;
+                  return age < flushMs * 10 + 30_000
+                    ? { ok: true, detail: `ok: last commit ${age} ms ago` }
+                    : { ok: false, detail: `no successful commit for ${age} ms` };
+                },
+              })
+            : null;
+        if (metricsServer !== null) process.stderr.write(`metrics on http://${options.metricsHost}:${metricsServer.port}/metrics\n`);
+
+        const lastData = new Map<string, number>();
+        const commit = async () => {
+          const now = Date.now();
+          for (const [sourceId, at] of lastData) if (now - at > idleMs) pipeline.finishSource(sourceId);
+          await pipeline.commit();
+          lastCommitOk = Date.now();
+        };
+        const timer = setInterval(() => {
+          commit().catch((error: unknown) => {
+            failure = error;
+            controller.abort();
+          });
+        }, flushMs);
+
+        const consumers = config.sources.map(async (source) => {
+          const parser = createMailLineParser({
+            format: source.format,
+            fieldMaps: config.fieldMaps,
+            timezone: config.timezone,
+            referenceTime: Date.now(),
+            ...(source.host === undefined ? {} : { defaultHost: source.host }),
+          });
+          const tailer = createFileTailer({
+            path: source.path,
+            pollIntervalMs: parseDuration(config.tail.pollInterval, "tail.pollInterval"),
+            checkpoints: { get: (sourceId: string) => pipeline.positions.get(sourceId) },
+            logger,
+          });
+          for await (const { chunk, position } of tailer.chunks(controller.signal)) {
+            pipeline.beginSource(chunk.sourceId);
+            pipeline.resumeSource(chunk.sourceId);
+            lastData.set(chunk.sourceId, Date.now());
+            pipeline.processChunk(parser, chunk, position);
+            if (pipeline.pendingLines() >= config.tail.batchLines) await commit();
+          }
+        });
+        process.stderr.write(`tailing ${config.sources.length} source(s) into ${describeStore(config)}; Ctrl-C to stop\n`);
+        try {
+          await Promise.all(consumers);
+        } catch (error) {
+          failure ??= error;
+        } finally {
+          clearInterval(timer);
+        }
+        try {
+          if (failure === null) await commit();
+        } finally {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          await metricsServer?.close();
+          await client.close();
+        }
+        if (failure !== null) throw failure;
+        const counters = pipeline.counters();
+        process.stderr.write(`stopped: ${counters.lines} lines, ${counters.events} events, checkpoints committed\n`);
+        return 0;
+      }),
+    );
+}
