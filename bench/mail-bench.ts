@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: Vigil's mail hot path beside the awk one-liner admins use
+ * today, measured in the same run on the same file. Every figure is a whole
+ * process timed by GNU time (wall seconds, peak resident memory); ratios are
+ * awk's time over ours (above 1: Vigil is faster).
+ *
+ *   npm run bench [-- --lines 2000000 --big-lines 10000000 --runs 1]
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { writeAwkLoginLog } from "../demo/write-awk-login-log.js";
+
+const ONE_LINER = `/LOGIN,/ {if (index(i[$12], $13) == 0) i[$12]=i[$12] " " $13} END {for(p in i) {print split(i[p], a, " ") " " p " " i[p]}}`;
+const root = resolve(import.meta.dirname, "..", "..");
+const args = new Map<string, string>();
+for (let index = 2; index < process.argv.length; index += 2) {
+  args.set(process.argv[index]?.replace(/^--/, "") ?? "", process.argv[index + 1] ?? "");
+}
+const lines = Number(args.get("lines") ?? 2_000_000);
+const bigLines = Number(args.get("big-lines") ?? 10_000_000);
+const runs = Number(args.get("runs") ?? 1);
+const cacheDir = join(root, ".vigil-cache", "bench");
+mkdirSync(cacheDir, { recursive: true });
+
+type Figure = { name: string; lines: number; seconds: number; peakMiB: number };
+
+async function benchFile(count: number): Promise<string> {
+  const path = join(cacheDir, `maillog-awk-login-${count}.log`);
+  if (!existsSync(path)) {
+    process.stderr.write(`generating ${count} lines into ${path} ...\n`);
+    await writeAwkLoginLog({ path, lines: count, users: 20_000, seed: 7 });
+  }
+  return path;
+}
+
+/** Runs a command under GNU time, `runs` times; keeps the median wall time and the largest peak. */
+function measure(name: string, count: number, command: string[]): Figure {
+  const walls: number[] = [];
+  let peakKiB = 0;
+  for (let run = 0; run < runs; run++) {
+    const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], { encoding: "utf8", maxBuffer: 1 << 30 });
+    if (result.status !== 0) throw new Error(`${name} failed (${result.status}): ${result.stderr.slice(-2000)}`);
+    const last = result.stderr.trim().split("\n").at(-1) ?? "";
+    const [wall, kib] = last.split(" ").map(Number);
+    walls.push(wall ?? Number.NaN);
+    peakKiB = Math.max(peakKiB, kib ?? 0);
+  }
+  walls.sort((a, b) => a - b);
+  const figure = { name, lines: count, seconds: walls[Math.floor(walls.length / 2)] ?? Number.NaN, peakMiB: peakKiB / 1024 };
+  process.stderr.write(`  ${name}: ${figure.seconds.toFixed(2)} s, ${figure.peakMiB.toFixed(0)} MiB\n`);
+  return figure;
+}
+
+const awk = (binary: string, file: string) => ["sh", "-c", `${binary} '${ONE_LINER}' '${file}' | LC_ALL=C sort -n | grep -v '^1 ' > /dev/null`];
+const node = (script: string, ...rest: string[]) => [process.execPath, join(root, "dist", script), ...rest];
+
+const file = await benchFile(lines);
+const big = bigLines > 0 ? await benchFile(bigLines) : null;
+const mib = statSync(file).size / 1048576;
+process.stderr.write(`bench file: ${lines} lines, ${mib.toFixed(0)} MiB; ${runs} run(s) each\n`);
+const figures: Figure[] = [];
+const hasGawk = spawnSync("gawk", ["--version"]).status === 0;
+const mawk = measure("mawk one-liner", lines, awk("mawk", file));
+figures.push(mawk);
+if (hasGawk) figures.push(measure("gawk one-liner", lines, awk("gawk", file)));
+figures.push(measure("vigil parse only", lines, node("bench/measure-mail.js", "parse", file)));
+figures.push(measure("vigil parse + aggregation", lines, node("bench/measure-mail.js", "aggregate", file)));
+const dataDir = mkdtempSync(join(tmpdir(), "vigil-bench-"));
+figures.push(
+  measure("vigil whole pipeline into chDB", lines, [
+    ...node("bin/vigil.js", "backfill", "--format", "awk-login", "--quiet-alerts", "--data", dataDir),
+    file,
+  ]),
+);
+rmSync(dataDir, { recursive: true, force: true });
+if (big !== null) figures.push(measure("vigil parse + aggregation (big file)", bigLines, node("bench/measure-mail.js", "aggregate", big)));
+
+const header = ["measure", "lines", "seconds", "lines/s", "peak MiB", "speed vs mawk"];
+const rows = figures.map((figure) => [
+  figure.name,
+  String(figure.lines),
+  figure.seconds.toFixed(2),
+  Math.round(figure.lines / figure.seconds).toLocaleString("en-US"),
+  figure.peakMiB.toFixed(0),
+  ((mawk.seconds / mawk.lines) / (figure.seconds / figure.lines)).toFixed(2),
+]);
+const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)));
+const print = (row: string[]) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join("  ");
+process.stdout.write(`\nnode ${process.version}, ${execFileSync("nproc").toString().trim()} cores, file ${mib.toFixed(0)} MiB\n`);
+process.stdout.write(`${print(header)}\n${rows.map(print).join("\n")}\n`);
+process.stdout.write(
+  "goals: parse + aggregation >= 1.00 (as fast as mawk); whole pipeline >= 0.50; peak memory of the big file close to the 2M file (bounded by users, not lines)\n",
+);

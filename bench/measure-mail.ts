@@ -1,0 +1,55 @@
+/**
+ * One measurement, run as its own process by bench/mail-bench.ts so that its
+ * peak memory is its own: `node dist/bench/measure-mail.js parse|aggregate FILE`.
+ * Prints one JSON line: { mode, lines, events, seconds }.
+ */
+import { statSync } from "node:fs";
+import { readFileChunks } from "../ingest/read-file-chunks.js";
+import { createAccountIpsProcessor } from "../processors/account-ips/account-ips-processor.js";
+import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
+import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
+import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
+import { AccountIpsSchema } from "../schemas/config.js";
+
+const [mode, path, format = "awk-login"] = process.argv.slice(2);
+if ((mode !== "parse" && mode !== "aggregate") || path === undefined) {
+  process.stderr.write("usage: measure-mail.js parse|aggregate FILE [FORMAT]\n");
+  process.exit(2);
+}
+
+const started = process.hrtime.bigint();
+const parser = createMailLineParser({
+  format,
+  fieldMaps: {},
+  timezone: "UTC",
+  referenceTime: statSync(path).mtimeMs,
+});
+const processor =
+  mode === "aggregate" ? createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() }) : null;
+let lines = 0;
+let events = 0;
+let sourceId = "";
+const sink = {
+  event(event: ParsedMailAuth, offset: number) {
+    events += 1;
+    processor?.fold({ ts: event.ts, user: event.user, ip: event.ip, success: event.success, sourceId, offset });
+  },
+  unparsed() {
+    lines += 1;
+  },
+  skipped(count: number) {
+    lines += count;
+  },
+};
+let collected = 0;
+for await (const chunk of readFileChunks(path)) {
+  sourceId = chunk.sourceId;
+  parser.parseChunk(chunk.data, chunk.startOffset, sink);
+  if (processor !== null) collected += processor.collect().history.length;
+}
+if (processor !== null) {
+  processor.finishSource(sourceId);
+  collected += processor.collect({ closeAll: true }).history.length;
+}
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+process.stdout.write(`${JSON.stringify({ mode, lines: lines + events, events, rows: collected, seconds })}\n`);
