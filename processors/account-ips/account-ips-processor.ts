@@ -5,6 +5,7 @@ import type { AccountIpsConfig } from "../../schemas/config.js";
 import { createAccountState } from "./account-state.js";
 import type { AsnDatabase, AsnInfo } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
+import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
 import { type AddressNetworks, networksOf } from "./ip-networks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
@@ -76,12 +77,15 @@ export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnD
 
   // The watermark is recomputed once per collection, not per event: between
   // collections it only lags, which keeps windows open a little longer.
+  const describeWindow = windowDescriber(config, (user) => allowlistedUsers.has(user));
   const foldContext: FoldContext = {
     windows,
     lateness,
     watermark: Number.NEGATIVE_INFINITY,
     locate,
     allowlistedAddress,
+    describeWindow,
+    alertFloor: new Map(windows.map(({ name }) => [name, config.thresholds[name]?.networks ?? Number.POSITIVE_INFINITY])),
   };
 
   return {
@@ -101,8 +105,7 @@ export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnD
       const current = watermark();
       foldContext.watermark = current;
       return collectChanges(state, {
-        config,
-        allowlistedUser: (user) => allowlistedUsers.has(user),
+        describeWindow,
         watermark: current,
         lateness,
         ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),

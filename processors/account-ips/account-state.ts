@@ -1,3 +1,5 @@
+import type { AlertRow } from "./rows.js";
+
 /** In-memory state of the account-ips processor: bounded by users × their addresses, not by lines. */
 
 export type IpRecord = {
@@ -50,10 +52,12 @@ export type AccountState = {
   sourceWatermarks: Map<string, number>;
   /** Events that arrived after their window had closed (still in history and the events table). */
   lateEvents: number;
+  /** Alerts raised since the last collection. */
+  pendingAlerts: AlertRow[];
 };
 
 export function createAccountState(): AccountState {
-  return { users: new Map(), sourceWatermarks: new Map(), lateEvents: 0 };
+  return { users: new Map(), sourceWatermarks: new Map(), lateEvents: 0, pendingAlerts: [] };
 }
 
 export function windowKey(window: string, start: number): string {

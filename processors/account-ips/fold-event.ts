@@ -1,6 +1,7 @@
 import type { AccountState, IpRecord, UserRecord, WindowRecord } from "./account-state.js";
 import { windowKey } from "./account-state.js";
 import type { AsnInfo } from "./asn-database.js";
+import { alertFor, type DescribeWindow } from "./describe-window.js";
 import type { AddressNetworks } from "./ip-networks.js";
 
 /** The part of a mail auth event the aggregation needs. */
@@ -21,6 +22,9 @@ export type FoldContext = {
   locate(ip: string): AddressNetworks & AsnInfo;
   /** True when the address lies in an allowlisted network: it never counts towards a window. */
   allowlistedAddress(ip: string): boolean;
+  describeWindow: DescribeWindow;
+  /** Per window name: the fewest networks that can raise an alert (a cheap test before judging). */
+  alertFloor: ReadonlyMap<string, number>;
 };
 
 /**
@@ -57,7 +61,13 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
       window = openWindow(name, start, size);
       user.windows.set(key, window);
     }
-    foldWindow(window, fact, record);
+    if (foldWindow(window, fact, record) && window.networks.size >= (context.alertFloor.get(name) ?? Infinity)) {
+      const row = context.describeWindow(user, window);
+      if (row.level > window.alertedLevel) {
+        window.alertedLevel = row.level;
+        state.pendingAlerts.push(alertFor(row, window, user, fact.ts));
+      }
+    }
   }
 }
 
@@ -110,19 +120,20 @@ function openWindow(name: string, start: number, size: number): WindowRecord {
   };
 }
 
-function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): void {
+/** Returns true when the event added a new address to the window (the only time its level can change). */
+function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): boolean {
   window.events += 1;
   window.dirty = true;
   if (!fact.success) {
     window.failures += 1;
-    return;
+    return false;
   }
   // Distinct addresses and networks count successful logins only: failures are
   // password guessing from anywhere and say nothing about who holds the account.
   window.logins += 1;
   if (fact.ts < window.firstLogin) window.firstLogin = fact.ts;
   if (fact.ts > window.lastLogin) window.lastLogin = fact.ts;
-  if (window.ips.has(fact.ip)) return;
+  if (window.ips.has(fact.ip)) return false;
   window.ips.add(fact.ip);
   window.networks.add(record.network);
   window.networks16.add(record.network16);
@@ -133,4 +144,5 @@ function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): voi
     window.asns.set(record.asn, asnIps);
   }
   asnIps.add(fact.ip);
+  return true;
 }

@@ -141,7 +141,7 @@ export function restoreState(snapshot: StateSnapshot): { state: AccountState; fi
     users.set(u.u, { user: u.u, ips, networkFirstSeen: new Map(u.nets), windows });
   }
   return {
-    state: { users, sourceWatermarks: new Map(snapshot.sources), lateEvents: snapshot.lateEvents },
+    state: { users, sourceWatermarks: new Map(snapshot.sources), lateEvents: snapshot.lateEvents, pendingAlerts: [] },
     finished: new Set(snapshot.finished),
   };
 }

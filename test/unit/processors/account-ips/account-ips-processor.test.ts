@@ -21,20 +21,22 @@ function login(user: string, ip: string, ts: number, offset: number, success = t
 }
 
 describe("account-ips processor", () => {
-  test("an account logging in from many networks of many ASNs and countries fires one likely-compromise alert per window", () => {
+  test("an account logging in from many networks of many ASNs and countries fires likely-compromise alerts, once per level", () => {
     const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
     for (let i = 0; i < 40; i++) processor.fold(login("victim@example.com", `${10 + i}.${i}.${i}.7`, T0 + i * 60_000, i));
     const changes = processor.collect();
     const hourly = changes.alerts.filter((a) => a.window === "1h");
     const daily = changes.alerts.filter((a) => a.window === "24h");
-    expect(hourly).toHaveLength(1);
-    expect(daily).toHaveLength(1);
-    expect(daily[0]?.verdict).toBe("likely-compromise");
-    // 40 networks against a threshold of 16: crossed once (16) and doubled once (32).
-    expect(daily[0]?.level).toBe(2);
-    const evidence = AccountEvidenceSchema.parse(JSON.parse(daily[0]?.evidence ?? "{}"));
-    expect(evidence.networks).toBe(40);
+    // 1h threshold 8: crossed at 8, doubled at 16 and 32. 24h threshold 16: crossed at 16, doubled at 32.
+    expect(hourly.map((a) => a.level)).toEqual([1, 2, 3]);
+    expect(daily.map((a) => a.level)).toEqual([1, 2]);
+    expect(daily[1]?.verdict).toBe("likely-compromise");
+    // The evidence is the state at the login that crossed the level, and fired_at its time.
+    const evidence = AccountEvidenceSchema.parse(JSON.parse(daily[1]?.evidence ?? "{}"));
+    expect(evidence.networks).toBe(32);
     expect(evidence.countries).toBe(5);
+    expect(daily[1]?.fired_at).toBe(T0 + 31 * 60_000);
+    expect(changes.windows.find((w) => w.window === "24h")?.networks).toBe(40);
     expect(changes.history).toHaveLength(40);
   });
 

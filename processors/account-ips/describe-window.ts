@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import type { AccountIpsConfig } from "../../schemas/config.js";
+import type { UserRecord, WindowRecord } from "./account-state.js";
+import { judgeWindow } from "./judge-window.js";
+import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
+
+export const COMPROMISED_ACCOUNT = "compromised-account";
+
+export type DescribeWindow = (user: UserRecord, window: WindowRecord) => WindowRow;
+
+/** Builds a window's row (counts, new networks, verdict and level) under the configured thresholds. */
+export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
+  return (user, window) => {
+    const threshold = config.thresholds[window.window];
+    let asns = window.asns.size;
+    if (window.asns.has(0)) asns -= 1; // unknown (private or unannounced) addresses are no autonomous system
+    const counts = { networks: window.networks.size, asns, countries: window.countries.size };
+    const judgement =
+      threshold === undefined
+        ? { verdict: "normal" as const, level: 0 }
+        : judgeWindow(counts, threshold, config.roaming, allowlistedUser(user.user));
+    let newNetworks = 0;
+    for (const network of window.networks) {
+      const firstSeen = user.networkFirstSeen.get(network);
+      if (firstSeen !== undefined && firstSeen >= window.start && firstSeen < window.end) newNetworks += 1;
+    }
+    return {
+      user: user.user,
+      window: window.window,
+      window_start: window.start,
+      window_end: window.end,
+      ips: window.ips.size,
+      networks: window.networks.size,
+      networks16: window.networks16.size,
+      asns,
+      countries: window.countries.size,
+      logins: window.logins,
+      failures: window.failures,
+      new_networks: newNetworks,
+      first_login: Number.isFinite(window.firstLogin) ? window.firstLogin : window.start,
+      last_login: Number.isFinite(window.lastLogin) ? window.lastLogin : window.start,
+      verdict: judgement.verdict,
+      level: judgement.level,
+      version: window.events,
+    };
+  };
+}
+
+/**
+ * The alert for a window that just reached a new level, with the evidence as
+ * it stood at the login that crossed it (so the alert is the same however the
+ * lines were batched).
+ */
+export function alertFor(row: WindowRow, window: WindowRecord, user: UserRecord, firedAt: number): AlertRow {
+  const topAsns = [...window.asns.entries()]
+    .map(([asn, ips]) => ({ asn, name: asNameOf(user, ips), ips: ips.size }))
+    .sort((a, b) => b.ips - a.ips || a.asn - b.asn)
+    .slice(0, 10);
+  const evidence: AccountEvidence = {
+    ips: row.ips,
+    networks: row.networks,
+    networks16: row.networks16,
+    asns: row.asns,
+    countries: row.countries,
+    logins: row.logins,
+    failures: row.failures,
+    new_networks: row.new_networks,
+    first_login: new Date(row.first_login).toISOString(),
+    last_login: new Date(row.last_login).toISOString(),
+    top_asns: topAsns,
+    country_codes: [...window.countries].sort(),
+    sample_networks: [...window.networks].slice(0, 20),
+  };
+  const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
+  return {
+    alert_id: createHash("sha1")
+      .update(`${COMPROMISED_ACCOUNT}\n${row.user}\n${row.window}\n${row.window_start}`)
+      .digest("hex")
+      .slice(0, 16),
+    kind: COMPROMISED_ACCOUNT,
+    subject: row.user,
+    window: row.window,
+    window_start: row.window_start,
+    window_end: row.window_end,
+    level: row.level,
+    verdict: row.verdict,
+    summary:
+      `${row.user} is ${verdictWords}: logins from ${row.networks} networks, ${row.asns} ASNs, ` +
+      `${row.countries} countries (${evidence.country_codes.join(" ")}) within ${row.window}, since ${evidence.first_login}`,
+    evidence: JSON.stringify(evidence),
+    fired_at: firedAt,
+  };
+}
+
+function asNameOf(user: UserRecord, ips: Set<string>): string {
+  for (const ip of ips) return user.ips.get(ip)?.asName ?? "";
+  return "";
+}
