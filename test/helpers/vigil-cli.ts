@@ -1,0 +1,39 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const repoRoot = resolve(import.meta.dirname, "..", "..");
+const vigilJs = join(repoRoot, "dist", "bin", "vigil.js");
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs the built CLI (`npm test` builds first) and collects its output. */
+export function vigil(args: readonly string[], options: { input?: string | Buffer; cwd?: string } = {}): Promise<CliResult> {
+  if (!existsSync(vigilJs)) throw new Error(`${vigilJs} is missing: run npm run build first (npm test does)`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [vigilJs, ...args], { cwd: options.cwd ?? repoRoot, stdio: "pipe" });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (data: Buffer) => out.push(data));
+    child.stderr.on("data", (data: Buffer) => err.push(data));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Starts the CLI in the background (for `vigil run`). */
+export function startVigil(args: readonly string[]): ChildProcess & { output(): string } {
+  const child = spawn(process.execPath, [vigilJs, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const chunks: Buffer[] = [];
+  child.stdout?.on("data", (data: Buffer) => chunks.push(data));
+  child.stderr?.on("data", (data: Buffer) => chunks.push(data));
+  return Object.assign(child, { output: () => Buffer.concat(chunks).toString() });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `vigil-${prefix}-`));
+}
