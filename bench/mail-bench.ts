@@ -48,12 +48,21 @@ function measure(name: string, count: number, command: string[]): Figure {
     peakKiB = Math.max(peakKiB, kib ?? 0);
   }
   walls.sort((a, b) => a - b);
-  const figure = { name, lines: count, seconds: walls[Math.floor(walls.length / 2)] ?? Number.NaN, peakMiB: peakKiB / 1024 };
+  const figure = {
+    name,
+    lines: count,
+    seconds: walls[Math.floor(walls.length / 2)] ?? Number.NaN,
+    peakMiB: peakKiB / 1024,
+  };
   process.stderr.write(`  ${name}: ${figure.seconds.toFixed(2)} s, ${figure.peakMiB.toFixed(0)} MiB\n`);
   return figure;
 }
 
-const awk = (binary: string, file: string) => ["sh", "-c", `${binary} '${ONE_LINER}' '${file}' | LC_ALL=C sort -n | grep -v '^1 ' > /dev/null`];
+const awk = (binary: string, file: string) => [
+  "sh",
+  "-c",
+  `${binary} '${ONE_LINER}' '${file}' | LC_ALL=C sort -n | grep -v '^1 ' > /dev/null`,
+];
 const node = (script: string, ...rest: string[]) => [process.execPath, join(root, "dist", script), ...rest];
 
 const file = await benchFile(lines);
@@ -75,7 +84,10 @@ figures.push(
   ]),
 );
 rmSync(dataDir, { recursive: true, force: true });
-if (big !== null) figures.push(measure("vigil parse + aggregation (big file)", bigLines, node("bench/measure-mail.js", "aggregate", big)));
+if (big !== null)
+  figures.push(
+    measure("vigil parse + aggregation (big file)", bigLines, node("bench/measure-mail.js", "aggregate", big)),
+  );
 
 const header = ["measure", "lines", "seconds", "lines/s", "peak MiB", "speed vs mawk"];
 const rows = figures.map((figure) => [
@@ -84,11 +96,16 @@ const rows = figures.map((figure) => [
   figure.seconds.toFixed(2),
   Math.round(figure.lines / figure.seconds).toLocaleString("en-US"),
   figure.peakMiB.toFixed(0),
-  ((mawk.seconds / mawk.lines) / (figure.seconds / figure.lines)).toFixed(2),
+  (mawk.seconds / mawk.lines / (figure.seconds / figure.lines)).toFixed(2),
 ]);
 const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)));
-const print = (row: string[]) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join("  ");
-process.stdout.write(`\nnode ${process.version}, ${execFileSync("nproc").toString().trim()} cores, file ${mib.toFixed(0)} MiB\n`);
+const print = (row: string[]) =>
+  row
+    .map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0)))
+    .join("  ");
+process.stdout.write(
+  `\nnode ${process.version}, ${execFileSync("nproc").toString().trim()} cores, file ${mib.toFixed(0)} MiB\n`,
+);
 process.stdout.write(`${print(header)}\n${rows.map(print).join("\n")}\n`);
 process.stdout.write(
   "goals: parse + aggregation >= 1.00 (as fast as mawk); whole pipeline >= 0.50; peak memory of the big file close to the 2M file (bounded by users, not lines)\n",

@@ -8,8 +8,8 @@ import { readFileChunks } from "../ingest/read-file-chunks.js";
 import { createAccountIpsProcessor } from "../processors/account-ips/account-ips-processor.js";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
-import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { AccountIpsSchema } from "../schemas/config.js";
+import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 
 const [mode, path, format = "awk-login"] = process.argv.slice(2);
 if ((mode !== "parse" && mode !== "aggregate") || path === undefined) {
@@ -25,7 +25,9 @@ const parser = createMailLineParser({
   referenceTime: statSync(path).mtimeMs,
 });
 const processor =
-  mode === "aggregate" ? createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() }) : null;
+  mode === "aggregate"
+    ? createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() })
+    : null;
 let lines = 0;
 let events = 0;
 let sourceId = "";

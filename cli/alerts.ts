@@ -11,7 +11,19 @@ import { formatTable, formatTime } from "./print-table.js";
 import { runAction } from "./run-action.js";
 
 const FORMATS = ["table", "json"] as const;
-const COLUMNS = ["user", "window", "from", "level", "verdict", "ips", "networks", "asns", "countries", "first_login", "last_login"];
+const COLUMNS = [
+  "user",
+  "window",
+  "from",
+  "level",
+  "verdict",
+  "ips",
+  "networks",
+  "asns",
+  "countries",
+  "first_login",
+  "last_login",
+];
 
 export function alertsCommand(): Command {
   return withGlobalOptions(new Command("alerts"))

@@ -11,7 +11,9 @@ import { runAction } from "./run-action.js";
 
 export function backfillCommand(): Command {
   return withGlobalOptions(new Command("backfill"))
-    .description("import history from log files (plain or .gz) with a progress bar; importing a file twice changes nothing")
+    .description(
+      "import history from log files (plain or .gz) with a progress bar; importing a file twice changes nothing",
+    )
     .argument("<files...>", "log files, plain or gzip")
     .option("--format <name>", "parser id, a fieldMaps name, awk-login, or auto", "auto")
     .option("--host <name>", "host name for lines whose envelope carries none")

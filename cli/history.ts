@@ -27,7 +27,9 @@ export function historyCommand(): Command {
           const since = await resolveSince(options.since ?? "all", () => newestEventTime(client));
           const rows = await accountHistory(client, { user: user.trim().toLowerCase(), since });
           if (rows.length === 0) {
-            process.stderr.write(`no logins stored for ${JSON.stringify(user)}${since === null ? "" : " in that range"}\n`);
+            process.stderr.write(
+              `no logins stored for ${JSON.stringify(user)}${since === null ? "" : " in that range"}\n`,
+            );
             return 1;
           }
           if (format === "json") {

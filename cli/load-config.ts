@@ -19,7 +19,11 @@ export function loadConfig(options: GlobalOptions): VigilConfig {
     try {
       text = readFileSync(path, "utf8");
     } catch (cause) {
-      throw new InputError(`cannot read config file ${path}`, "check the --config path (see vigil.example.yaml)", cause);
+      throw new InputError(
+        `cannot read config file ${path}`,
+        "check the --config path (see vigil.example.yaml)",
+        cause,
+      );
     }
     try {
       raw = parseYaml(text) ?? {};
@@ -39,7 +43,10 @@ export function loadConfig(options: GlobalOptions): VigilConfig {
 function configErrorFrom(error: z.ZodError, raw: unknown, file: string): ConfigError {
   const issue = error.issues[0];
   if (issue === undefined) return new ConfigError("(config)", `${file} is not valid`);
-  const key = issue.path.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("").slice(1);
+  const key = issue.path
+    .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
+    .join("")
+    .slice(1);
   const value = valueAt(raw, issue.path);
   const shown = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";

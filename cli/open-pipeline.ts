@@ -1,5 +1,5 @@
-import type { ClickHouseClient } from "@clickhouse/client";
 import { join } from "node:path";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import type { AlertRow } from "../processors/account-ips/rows.js";
 import { createMailPipeline, type MailPipeline } from "../processors/mail-pipeline.js";
@@ -32,5 +32,7 @@ export async function openPipeline(
 
 /** Where the results went, in words. */
 export function describeStore(config: VigilConfig): string {
-  return config.clickhouse === undefined ? `chDB (embedded ClickHouse) in ${join(config.data, "chdb")}` : config.clickhouse.url;
+  return config.clickhouse === undefined
+    ? `chDB (embedded ClickHouse) in ${join(config.data, "chdb")}`
+    : config.clickhouse.url;
 }

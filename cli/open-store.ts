@@ -1,5 +1,5 @@
-import type { ClickHouseClient } from "@clickhouse/client";
 import { mkdirSync } from "node:fs";
+import type { ClickHouseClient } from "@clickhouse/client";
 import type { VigilConfig } from "../schemas/config.js";
 import { createStoreClient } from "../store/create-store-client.js";
 import { migrate } from "../store/migrate.js";

@@ -8,7 +8,10 @@ export function checkFormat<const T extends string>(value: string, allowed: read
 }
 
 /** Rows as CSV with a header, through fast-csv (quoting as spreadsheets expect). */
-export async function formatCsv(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): Promise<string> {
+export async function formatCsv(
+  columns: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): Promise<string> {
   return `${await writeToString([columns, ...rows], { headers: false })}\n`;
 }
 

@@ -7,7 +7,10 @@ import { InputError } from "../runtime/errors.js";
  * `YYYY-MM-DD HH:MM:SS`, UTC unless it names a zone). Returns epoch ms, or
  * null for all.
  */
-export async function resolveSince(text: string, newestEventTime: () => Promise<number | null>): Promise<number | null> {
+export async function resolveSince(
+  text: string,
+  newestEventTime: () => Promise<number | null>,
+): Promise<number | null> {
   const value = text.trim();
   if (value === "all") return null;
   if (/^\d+(?:\.\d+)?(ms|s|m|h|d|w)$/.test(value)) {

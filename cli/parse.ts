@@ -8,7 +8,7 @@ import { runAction } from "./run-action.js";
 export function parseCommand(): Command {
   return withGlobalOptions(new Command("parse"))
     .description(
-      "read log lines on stdin, write one JSON object per line on stdout: the parsed event, or {\"unparsed\": true, \"line\": ..., \"reason\": ...}",
+      'read log lines on stdin, write one JSON object per line on stdout: the parsed event, or {"unparsed": true, "line": ..., "reason": ...}',
     )
     .option("--kind <kind>", "what the lines are: mail", "mail")
     .option("--format <name>", "parser id, a fieldMaps name from the config, awk-login, or auto", "auto")

@@ -27,6 +27,8 @@ export function reportError(error: unknown, verbose: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`vigil: unexpected error: ${message}\n`);
-  process.stderr.write(verbose && error instanceof Error ? `${error.stack}\n` : "  (run again with --verbose for details)\n");
+  process.stderr.write(
+    verbose && error instanceof Error ? `${error.stack}\n` : "  (run again with --verbose for details)\n",
+  );
   return 1;
 }

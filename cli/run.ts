@@ -22,7 +22,10 @@ export function runCommand(): Command {
       runAction(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
         if (config.sources.length === 0) {
-          throw new InputError("the config lists no sources to tail", "add sources: [{ path: /var/log/maillog }] (see vigil.example.yaml)");
+          throw new InputError(
+            "the config lists no sources to tail",
+            "add sources: [{ path: /var/log/maillog }] (see vigil.example.yaml)",
+          );
         }
         const { pipeline, client, logger, metrics } = await openPipeline(config, {
           verbose: options.verbose === true,
@@ -50,7 +53,8 @@ export function runCommand(): Command {
                 },
               })
             : null;
-        if (metricsServer !== null) process.stderr.write(`metrics on http://${options.metricsHost}:${metricsServer.port}/metrics\n`);
+        if (metricsServer !== null)
+          process.stderr.write(`metrics on http://${options.metricsHost}:${metricsServer.port}/metrics\n`);
 
         const lastData = new Map<string, number>();
         const commit = async () => {
@@ -88,7 +92,9 @@ export function runCommand(): Command {
             if (pipeline.pendingLines() >= config.tail.batchLines) await commit();
           }
         });
-        process.stderr.write(`tailing ${config.sources.length} source(s) into ${describeStore(config)}; Ctrl-C to stop\n`);
+        process.stderr.write(
+          `tailing ${config.sources.length} source(s) into ${describeStore(config)}; Ctrl-C to stop\n`,
+        );
         try {
           await Promise.all(consumers);
         } catch (error) {

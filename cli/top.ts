@@ -12,7 +12,18 @@ import { formatTable, formatTime } from "./print-table.js";
 import { runAction } from "./run-action.js";
 
 const FORMATS = ["table", "json", "csv", "awk"] as const;
-const COLUMNS = ["user", "networks", "ips", "networks16", "asns", "countries", "logins", "failures", "first_seen", "last_seen"];
+const COLUMNS = [
+  "user",
+  "networks",
+  "ips",
+  "networks16",
+  "asns",
+  "countries",
+  "logins",
+  "failures",
+  "first_seen",
+  "last_seen",
+];
 
 export function topCommand(): Command {
   const top = new Command("top").description("rank what Vigil watches");
@@ -22,7 +33,11 @@ export function topCommand(): Command {
       .option("--since <when>", "all, a duration counted back from the newest event stored (24h, 7d), or a time", "all")
       .option("--min-networks <n>", "only accounts with at least this many distinct networks (/24 or /48)", "2")
       .option("--limit <n>", "at most this many accounts (0: all)", "50")
-      .option("--format <format>", `output: ${FORMATS.join(", ")} (awk: exactly what the admins' awk one-liner prints)`, "table")
+      .option(
+        "--format <format>",
+        `output: ${FORMATS.join(", ")} (awk: exactly what the admins' awk one-liner prints)`,
+        "table",
+      )
       .addHelpText(
         "after",
         `

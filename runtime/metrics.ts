@@ -13,7 +13,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ["kind"] as const,
       registers: [registry],
     }),
-    bytesRead: new Counter({ name: "vigil_ingest_bytes_total", help: "Bytes read from sources", registers: [registry] }),
+    bytesRead: new Counter({
+      name: "vigil_ingest_bytes_total",
+      help: "Bytes read from sources",
+      registers: [registry],
+    }),
     parsed: new Counter({
       name: "vigil_parse_lines_total",
       help: "Lines by parse outcome: event, skipped (not an authentication event), unparsed (kept in unparsed_lines)",

@@ -32,9 +32,15 @@ export type AccountIpsProcessor = {
  * windows with distinct addresses, networks, ASNs and countries, verdicts and
  * alerts. Memory is bounded by users × their addresses and open windows.
  */
-export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnDatabase: AsnDatabase }): AccountIpsProcessor {
+export function createAccountIpsProcessor(deps: {
+  config: AccountIpsConfig;
+  asnDatabase: AsnDatabase;
+}): AccountIpsProcessor {
   const { config, asnDatabase } = deps;
-  const windows = config.windows.map((name, index) => ({ name, size: parseDuration(name, `accountIps.windows[${index}]`) }));
+  const windows = config.windows.map((name, index) => ({
+    name,
+    size: parseDuration(name, `accountIps.windows[${index}]`),
+  }));
   for (const { name } of windows) {
     if (config.thresholds[name] === undefined) {
       throw new ConfigError(
@@ -85,7 +91,9 @@ export function createAccountIpsProcessor(deps: { config: AccountIpsConfig; asnD
     locate,
     allowlistedAddress,
     describeWindow,
-    alertFloor: new Map(windows.map(({ name }) => [name, config.thresholds[name]?.networks ?? Number.POSITIVE_INFINITY])),
+    alertFloor: new Map(
+      windows.map(({ name }) => [name, config.thresholds[name]?.networks ?? Number.POSITIVE_INFINITY]),
+    ),
   };
 
   return {

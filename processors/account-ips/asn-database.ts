@@ -29,7 +29,7 @@ export function loadAsnDatabase(): AsnDatabase {
   const asNameIndex = new Map<string, number>();
   const countries: string[] = [];
   const countryIndex = new Map<string, number>();
-  let v4: { asn: RangeTable<number>; country: RangeTable<number> } | null = null;
+  let v4: { asn: PackedRanges; country: PackedRanges; asnFile: Buffer } | null = null;
   let v6: { asn: RangeTable<bigint>; country: RangeTable<bigint> } | null = null;
   const cache = new Map<string, AsnInfo>();
 
@@ -50,13 +50,32 @@ export function loadAsnDatabase(): AsnDatabase {
   };
 
   const loadV4 = () => {
-    v4 = {
-      asn: readRanges(join(asnDir, "asn-ipv4-num.csv"), Number, internAsn),
-      country: readRanges(join(countryDir, "asn-country-ipv4-num.csv"), Number, (rest) =>
-        intern(countries, countryIndex, rest.trim()),
-      ),
-    };
+    const asnFile = readFileSync(join(asnDir, "asn-ipv4-num.csv"));
+    const asn = readPackedRanges(asnFile, parseLeadingNumber);
+    const countryFile = readFileSync(join(countryDir, "asn-country-ipv4-num.csv"));
+    const country = readPackedRanges(countryFile, (file, start) => ((file[start] ?? 0) << 8) | (file[start + 1] ?? 0));
+    v4 = { asn, country, asnFile };
     return v4;
+  };
+  const v4Names = new Map<number, string>();
+  const describeV4 = (tables: NonNullable<typeof v4>, value: number): AsnInfo => {
+    const asnRow = searchPacked(tables.asn, value);
+    const countryRow = searchPacked(tables.country, value);
+    const asn = asnRow < 0 ? 0 : (tables.asn.values[asnRow] ?? 0);
+    let asName = v4Names.get(asn);
+    if (asName === undefined) {
+      asName =
+        asnRow < 0
+          ? ""
+          : unquote(
+              tables.asnFile
+                .toString("utf8", tables.asn.valueStart[asnRow], tables.asn.valueEnd[asnRow])
+                .replace(/^\d+,/, ""),
+            );
+      v4Names.set(asn, asName);
+    }
+    const code = countryRow < 0 ? 0 : (tables.country.values[countryRow] ?? 0);
+    return { asn, asName, country: code === 0 ? "" : String.fromCharCode(code >> 8, code & 0xff) };
   };
   const loadV6 = () => {
     v6 = {
@@ -92,8 +111,7 @@ export function loadAsnDatabase(): AsnDatabase {
       } else {
         const value = ipv4ToNumber(ip);
         if (value !== null) {
-          const tables = v4 ?? loadV4();
-          info = describe(search(tables.asn, value), search(tables.country, value));
+          info = describeV4(v4 ?? loadV4(), value);
         }
       }
       if (cache.size >= CACHE_LIMIT) cache.clear();
@@ -126,6 +144,76 @@ function readRanges<T extends number | bigint>(
   return table;
 }
 
+/** IPv4 ranges from a `start,end,value...` CSV, parsed on bytes: a number per row, and the value text's offsets. */
+type PackedRanges = {
+  count: number;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  valueStart: Uint32Array;
+  valueEnd: Uint32Array;
+  values: Uint32Array;
+};
+
+function readPackedRanges(file: Buffer, valueOf: (file: Buffer, start: number) => number): PackedRanges {
+  let lines = 0;
+  for (let index = file.indexOf(10); index >= 0; index = file.indexOf(10, index + 1)) lines += 1;
+  const capacity = lines + 1;
+  const table: PackedRanges = {
+    count: 0,
+    starts: new Uint32Array(capacity),
+    ends: new Uint32Array(capacity),
+    valueStart: new Uint32Array(capacity),
+    valueEnd: new Uint32Array(capacity),
+    values: new Uint32Array(capacity),
+  };
+  let position = 0;
+  while (position < file.length) {
+    let start = 0;
+    while (position < file.length && file[position] !== 44) start = start * 10 + (file[position++] ?? 48) - 48;
+    position += 1;
+    let end = 0;
+    while (position < file.length && file[position] !== 44) end = end * 10 + (file[position++] ?? 48) - 48;
+    position += 1;
+    let lineEnd = file.indexOf(10, position);
+    if (lineEnd < 0) lineEnd = file.length;
+    let valueEnd = lineEnd;
+    if (file[valueEnd - 1] === 13) valueEnd -= 1;
+    if (valueEnd > position) {
+      const row = table.count++;
+      table.starts[row] = start;
+      table.ends[row] = end;
+      table.valueStart[row] = position;
+      table.valueEnd[row] = valueEnd;
+      table.values[row] = valueOf(file, position);
+    }
+    position = lineEnd + 1;
+  }
+  return table;
+}
+
+/** Row of the range holding `value`, or -1. */
+function searchPacked(table: PackedRanges, value: number): number {
+  let low = 0;
+  let high = table.count - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if ((table.starts[middle] ?? 0) > value) high = middle - 1;
+    else if ((table.ends[middle] ?? 0) < value) low = middle + 1;
+    else return middle;
+  }
+  return -1;
+}
+
+function parseLeadingNumber(file: Buffer, start: number): number {
+  let value = 0;
+  for (let index = start; index < file.length; index++) {
+    const byte = file[index] ?? 0;
+    if (byte < 48 || byte > 57) break;
+    value = value * 10 + byte - 48;
+  }
+  return value;
+}
+
 function search<T extends number | bigint>(table: RangeTable<T>, value: T): number | undefined {
   let low = 0;
   let high = table.starts.length - 1;
@@ -145,15 +233,26 @@ function unquote(text: string): string {
 }
 
 export function ipv4ToNumber(ip: string): number | null {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return null;
   let value = 0;
-  for (const part of parts) {
-    const octet = Number(part);
-    if (!Number.isInteger(octet) || octet < 0 || octet > 255 || part === "") return null;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let index = 0; index < ip.length; index++) {
+    const code = ip.charCodeAt(index);
+    if (code === 46) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots += 1;
+    } else if (code >= 48 && code <= 57 && digits < 3) {
+      octet = octet * 10 + code - 48;
+      digits += 1;
+      if (octet > 255) return null;
+    } else return null;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return null;
+  return value * 256 + octet;
 }
 
 function ipv6ToBigInt(ip: string): bigint | null {

@@ -102,7 +102,19 @@ export function restoreState(snapshot: StateSnapshot): { state: AccountState; fi
   const users = new Map<string, UserRecord>();
   for (const u of snapshot.users) {
     const ips = new Map<string, IpRecord>();
-    for (const [ip, firstSeen, lastSeen, logins, failures, firstOffset, network, network16, asn, asName, country] of u.ips) {
+    for (const [
+      ip,
+      firstSeen,
+      lastSeen,
+      logins,
+      failures,
+      firstOffset,
+      network,
+      network16,
+      asn,
+      asName,
+      country,
+    ] of u.ips) {
       ips.set(ip, {
         ip,
         firstSeen,

@@ -10,7 +10,8 @@ export async function dumpStore(dataDir: string): Promise<Record<string, string[
     alerts: "SELECT * FROM alerts FINAL ORDER BY kind, subject, window, window_start, level",
     mail_auth_events:
       "SELECT count() AS rows, sum(cityHash64(ts, host, service, user, user_raw, ip, success, format, reason, offset)) AS checksum FROM mail_auth_events FINAL",
-    unparsed_lines: "SELECT count() AS rows, sum(cityHash64(offset, reason, line)) AS checksum FROM unparsed_lines FINAL",
+    unparsed_lines:
+      "SELECT count() AS rows, sum(cityHash64(offset, reason, line)) AS checksum FROM unparsed_lines FINAL",
   };
   const dump: Record<string, string[]> = {};
   try {

@@ -9,7 +9,10 @@ const vigilJs = join(repoRoot, "dist", "bin", "vigil.js");
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs the built CLI (`npm test` builds first) and collects its output. */
-export function vigil(args: readonly string[], options: { input?: string | Buffer; cwd?: string } = {}): Promise<CliResult> {
+export function vigil(
+  args: readonly string[],
+  options: { input?: string | Buffer; cwd?: string } = {},
+): Promise<CliResult> {
   if (!existsSync(vigilJs)) throw new Error(`${vigilJs} is missing: run npm run build first (npm test does)`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [vigilJs, ...args], { cwd: options.cwd ?? repoRoot, stdio: "pipe" });

@@ -43,7 +43,12 @@ function committedOffset(dataDir: string): number {
 describe("crash recovery of vigil run", () => {
   test("SIGKILL at several points while tailing a growing file ends with exactly the results of an uninterrupted run", async () => {
     const dir = tempDir("crash");
-    const scenario = buildMailScenario({ seed: 5, users: 300, start: Math.floor(Date.now() / DAY) * DAY - DAY, hours: 24 });
+    const scenario = buildMailScenario({
+      seed: 5,
+      users: 300,
+      start: Math.floor(Date.now() / DAY) * DAY - DAY,
+      hours: 24,
+    });
     const written = await writeMailLogs({ scenario, dir: join(dir, "generated"), seed: 5 });
     const source = written.files.find((file) => file.format !== "exim") ?? written.files[0];
     if (source === undefined) throw new Error("the generator wrote no file");

@@ -6,9 +6,10 @@ describe("vigil demo", () => {
     const data = tempDir("demo");
     const demo = await vigil(["demo", "--data", data]);
     expect(demo.code, demo.stderr).toBe(0);
-    const truth = /(\d+) of (\d+) compromised accounts flagged, (\d+) of (\d+) roaming smartphones flagged, (\d+) other accounts flagged/.exec(
-      demo.stdout,
-    );
+    const truth =
+      /(\d+) of (\d+) compromised accounts flagged, (\d+) of (\d+) roaming smartphones flagged, (\d+) other accounts flagged/.exec(
+        demo.stdout,
+      );
     expect(truth, demo.stdout).not.toBeNull();
     const [, caught, compromised, phonesFlagged, phones, others] = (truth ?? []).map(Number);
     expect(compromised).toBeGreaterThanOrEqual(10);
@@ -28,7 +29,18 @@ describe("vigil demo", () => {
         .map((line) => JSON.parse(line).user as string),
     );
     expect(users.size).toBe(compromised);
-    const top = await vigil(["top", "accounts", "--since", "24h", "--format", "json", "--limit", String(compromised), "--data", data]);
+    const top = await vigil([
+      "top",
+      "accounts",
+      "--since",
+      "24h",
+      "--format",
+      "json",
+      "--limit",
+      String(compromised),
+      "--data",
+      data,
+    ]);
     const topUsers = top.stdout
       .trim()
       .split("\n")

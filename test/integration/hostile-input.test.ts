@@ -11,12 +11,27 @@ describe("hostile input", () => {
   test("binary garbage, a 1 MB line, invalid UTF-8 and shell-looking user names are counted, kept, never executed", async () => {
     const dir = tempDir("hostile");
     const pwned = join(dir, "pwned");
-    const nasty = [`x;touch ${pwned}`, `$(touch ${pwned})`, `\`touch ${pwned}\``, `o'brien"q`, "jürgen@exämple.de", "ユーザー"];
+    const nasty = [
+      `x;touch ${pwned}`,
+      `$(touch ${pwned})`,
+      `\`touch ${pwned}\``,
+      `o'brien"q`,
+      "jürgen@exämple.de",
+      "ユーザー",
+    ];
     const parts: Buffer[] = [
       Buffer.from(`${ok("ann@example.com", "203.0.113.9", 1)}\n`),
       Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0a]), // binary and an escape sequence
-      Buffer.concat([Buffer.from("Nov 24 10:02:00 mx1 postfix/smtpd[1]: sasl_username="), Buffer.alloc(1024 * 1024, 0x41), Buffer.from("\n")]),
-      Buffer.concat([Buffer.from("Nov 24 10:03:00 mx1 dovecot: imap-login: Login: user=<bad\xff\xfe"), Buffer.from([0xc3, 0x28]), Buffer.from(">, rip=198.51.100.1\n")]),
+      Buffer.concat([
+        Buffer.from("Nov 24 10:02:00 mx1 postfix/smtpd[1]: sasl_username="),
+        Buffer.alloc(1024 * 1024, 0x41),
+        Buffer.from("\n"),
+      ]),
+      Buffer.concat([
+        Buffer.from("Nov 24 10:03:00 mx1 dovecot: imap-login: Login: user=<bad\xff\xfe"),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(">, rip=198.51.100.1\n"),
+      ]),
       ...nasty.map((user, index) => Buffer.from(`${ok(user, `198.51.100.${index + 10}`, 10 + index)}\n`)),
       Buffer.from("this line ends without a newline"),
     ];
@@ -42,7 +57,10 @@ describe("hostile input", () => {
   test("importing the same file twice changes no query result", async () => {
     const dir = tempDir("twice");
     const file = join(dir, "maillog");
-    writeFileSync(file, `${Array.from({ length: 50 }, (_, i) => ok(`u${i % 7}@example.com`, `203.0.${i}.9`, i)).join("\n")}\n`);
+    writeFileSync(
+      file,
+      `${Array.from({ length: 50 }, (_, i) => ok(`u${i % 7}@example.com`, `203.0.${i}.9`, i)).join("\n")}\n`,
+    );
     const data = join(dir, "data");
     expect((await vigil(["backfill", "--quiet-alerts", "--data", data, file])).code).toBe(0);
     const first = await dumpStore(data);
