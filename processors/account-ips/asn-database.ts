@@ -154,7 +154,7 @@ type PackedRanges = {
   values: Uint32Array;
 };
 
-function readPackedRanges(file: Buffer, valueOf: (file: Buffer, start: number) => number): PackedRanges {
+function readPackedRanges(file: Buffer, readValue: (file: Buffer, start: number) => number): PackedRanges {
   let lines = 0;
   for (let index = file.indexOf(10); index >= 0; index = file.indexOf(10, index + 1)) lines += 1;
   const capacity = lines + 1;
@@ -184,7 +184,7 @@ function readPackedRanges(file: Buffer, valueOf: (file: Buffer, start: number) =
       table.ends[row] = end;
       table.valueStart[row] = position;
       table.valueEnd[row] = valueEnd;
-      table.values[row] = valueOf(file, position);
+      table.values[row] = readValue(file, position);
     }
     position = lineEnd + 1;
   }
