@@ -30,6 +30,9 @@ export async function importMailFiles(deps: {
   const sourceIds: string[] = [];
   let bytesBefore = 0;
   let lastSave = Date.now();
+  // One write may be in flight while the next batch is parsed: the store works
+  // on one core while parsing and aggregation use the other.
+  let inFlight: Promise<void> = Promise.resolve();
   for (const file of deps.files) {
     const parser = createMailLineParser({
       format: file.format,
@@ -61,14 +64,17 @@ export async function importMailFiles(deps: {
       if (remaining === null) continue;
       pipeline.processChunk(parser, remaining, position);
       if (pipeline.pendingLines() >= config.tail.batchLines) {
+        await inFlight;
         const saveState = Date.now() - lastSave >= SAVE_STATE_EVERY_MS;
-        await pipeline.commit({ saveState });
+        inFlight = pipeline.commit({ saveState });
+        inFlight.catch(() => undefined); // awaited (and thrown) before the next write
         if (saveState) lastSave = Date.now();
       }
     }
     bytesBefore += fileBytes;
     imported.push(result);
   }
+  await inFlight;
   for (const sourceId of sourceIds) pipeline.finishSource(sourceId);
   await pipeline.commit();
   return imported;
