@@ -23,7 +23,8 @@ function login(user: string, ip: string, ts: number, offset: number, success = t
 describe("account-ips processor", () => {
   test("an account logging in from many networks of many ASNs and countries fires likely-compromise alerts, once per level", () => {
     const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
-    for (let i = 0; i < 40; i++) processor.fold(login("victim@example.com", `${10 + i}.${i}.${i}.7`, T0 + i * 60_000, i));
+    for (let i = 0; i < 40; i++)
+      processor.fold(login("victim@example.com", `${10 + i}.${i}.${i}.7`, T0 + i * 60_000, i));
     const changes = processor.collect();
     const hourly = changes.alerts.filter((a) => a.window === "1h");
     const daily = changes.alerts.filter((a) => a.window === "24h");
@@ -42,7 +43,8 @@ describe("account-ips processor", () => {
 
   test("a phone roaming over many addresses of one carrier in one country is not flagged", () => {
     const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
-    for (let i = 0; i < 120; i++) processor.fold(login("phone@example.com", `77.5.${i}.${i % 200}`, T0 + i * 20_000, i));
+    for (let i = 0; i < 120; i++)
+      processor.fold(login("phone@example.com", `77.5.${i}.${i % 200}`, T0 + i * 20_000, i));
     const changes = processor.collect();
     expect(changes.alerts).toEqual([]);
     const daily = changes.windows.find((w) => w.window === "24h");
@@ -76,12 +78,16 @@ describe("account-ips processor", () => {
     for (let i = 0; i < 40; i++) processor.fold(login("other", `20.${i}.${i}.1`, T0 + i * 1000, 100 + i));
     const changes = processor.collect();
     expect(changes.alerts).toEqual([]);
-    expect(changes.windows.find((w) => w.user === "boss@example.com" && w.window === "24h")?.verdict).toBe("allowlisted");
+    expect(changes.windows.find((w) => w.user === "boss@example.com" && w.window === "24h")?.verdict).toBe(
+      "allowlisted",
+    );
     expect(changes.history.filter((h) => h.user === "other")).toHaveLength(40);
   });
 
   test("the result does not depend on the order of events within the lateness", () => {
-    const events = Array.from({ length: 300 }, (_, i) => login(`u${i % 7}`, `${i % 50}.${i % 13}.${i % 3}.1`, T0 + ((i * 7919) % 600) * 1000, i, i % 5 !== 0));
+    const events = Array.from({ length: 300 }, (_, i) =>
+      login(`u${i % 7}`, `${i % 50}.${i % 13}.${i % 3}.1`, T0 + ((i * 7919) % 600) * 1000, i, i % 5 !== 0),
+    );
     const run = (list: typeof events) => {
       const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
       for (const event of list) processor.fold(event);
@@ -110,7 +116,9 @@ describe("account-ips processor", () => {
   test("a snapshot restores exactly the counts it had", () => {
     const first = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
     const second = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
-    const events = Array.from({ length: 200 }, (_, i) => login(`u${i % 3}`, `${i % 40}.${i % 9}.0.1`, T0 + i * 30_000, i));
+    const events = Array.from({ length: 200 }, (_, i) =>
+      login(`u${i % 3}`, `${i % 40}.${i % 9}.0.1`, T0 + i * 30_000, i),
+    );
     for (const event of events.slice(0, 120)) first.fold(event);
     first.collect();
     second.restore(JSON.parse(JSON.stringify(first.snapshot())));
@@ -123,6 +131,8 @@ describe("account-ips processor", () => {
 
   test("a window without thresholds is a configuration error naming the key", () => {
     const bad = AccountIpsSchema.parse({ windows: ["1h", "6h"] });
-    expect(() => createAccountIpsProcessor({ config: bad, asnDatabase: fakeAsns })).toThrow(/accountIps.thresholds.*6h/);
+    expect(() => createAccountIpsProcessor({ config: bad, asnDatabase: fakeAsns })).toThrow(
+      /accountIps.thresholds.*6h/,
+    );
   });
 });
