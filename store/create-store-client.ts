@@ -1,0 +1,33 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { createChdbConnection } from "chdb/connection";
+
+export type { ClickHouseClient };
+
+export type StoreOptions = {
+  /** Data folder; the embedded store lives in `<dataDir>/chdb`. */
+  dataDir: string;
+  /** A ClickHouse server instead of chDB. */
+  clickhouse?: { url: string; database: string; username: string; password: string };
+};
+
+/**
+ * The one way Vigil reaches ClickHouse: chDB (the engine in-process) under the
+ * data folder, or a server by URL. Both are the `@clickhouse/client` API, so
+ * every query and insert runs unchanged on either. Nothing connects until the
+ * first request.
+ */
+export function createStoreClient(options: StoreOptions): ClickHouseClient {
+  if (options.clickhouse !== undefined) {
+    const { url, database, username, password } = options.clickhouse;
+    return createClient({ url, database, username, password, request_timeout: 120_000 });
+  }
+  const path = join(options.dataDir, "chdb");
+  mkdirSync(path, { recursive: true });
+  // chdb types its Connection against its own copy of @clickhouse/client-common;
+  // the shapes are the same, only exactOptionalPropertyTypes tells them apart.
+  type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  return createClient({ connection });
+}

@@ -1,0 +1,50 @@
+import { Readable } from "node:stream";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { StoreError } from "../runtime/errors.js";
+
+const ATTEMPTS = 5;
+const FIRST_DELAY_MS = 200;
+
+/**
+ * Inserts rows already encoded as TabSeparated lines in one request, retrying
+ * a failed request with exponential backoff. Resolves when the store
+ * acknowledged the rows. The tables deduplicate by identity, so a retry after
+ * an ambiguous failure writes nothing twice.
+ */
+export async function insertTsvRows(
+  client: ClickHouseClient,
+  batch: { table: string; columns: readonly string[]; rows: readonly string[] },
+  retry: { attempts?: number; firstDelayMs?: number } = {},
+): Promise<void> {
+  if (batch.rows.length === 0) return;
+  const body = Buffer.from(`${batch.rows.join("\n")}\n`);
+  const attempts = retry.attempts ?? ATTEMPTS;
+  let delay = retry.firstDelayMs ?? FIRST_DELAY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.insert({
+        table: batch.table,
+        values: Readable.from([body], { objectMode: false }),
+        format: "TabSeparated",
+        columns: [...batch.columns] as [string, ...string[]],
+      });
+      return;
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      if (attempt >= attempts || !looksTransient(message)) {
+        throw new StoreError(
+          `inserting ${batch.rows.length} rows into ${batch.table}: ${message}`,
+          cause,
+          looksTransient(message),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay *= 2;
+    }
+  }
+}
+
+/** Connection trouble and server overload are worth another try; a bad row or schema is not. */
+function looksTransient(message: string): boolean {
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|Timeout|TOO_MANY|MEMORY_LIMIT|503|502/i.test(message);
+}
