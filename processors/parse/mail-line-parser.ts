@@ -1,0 +1,138 @@
+import { ConfigError } from "../../runtime/errors.js";
+import type { FieldMap } from "../../schemas/config.js";
+import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
+import { canonicalIp } from "./canonical-ip.js";
+import type { MailParserDefinition } from "./define-mail-parser.js";
+import { parseEnvelope } from "./envelope/syslog-envelope.js";
+import { zoneConverter } from "./envelope/zone-offset.js";
+import { BUILT_IN_FIELD_MAPS, fieldMapParser } from "./field-map.js";
+import { normalizeUser } from "./normalize-user.js";
+import { MAIL_PARSERS } from "./registry.js";
+
+export type MailParseResult =
+  | { kind: "event"; event: ParsedMailAuth }
+  | { kind: "skipped" }
+  | { kind: "unparsed"; reason: string };
+
+export type MailChunkSink = {
+  event(event: ParsedMailAuth, offset: number): void;
+  unparsed(line: Buffer, offset: number, reason: string): void;
+  /** Called once per chunk with the lines that are not authentication events. */
+  skipped(count: number): void;
+};
+
+export type MailLineParser = {
+  parseLine(line: string): MailParseResult;
+  /** Hot path: every complete line of `data` (each ends with "\n"), the first at byte `startOffset` of its source. */
+  parseChunk(data: Buffer, startOffset: number, sink: MailChunkSink): void;
+};
+
+export type MailLineParserOptions = {
+  /** `auto`, a parser id, `awk-login`, or a name from `fieldMaps`. */
+  format: string;
+  fieldMaps: Readonly<Record<string, FieldMap>>;
+  timezone: string;
+  /** For RFC 3164 year inference: the file's modification time, or now when tailing. */
+  referenceTime: number;
+  /** Host for lines whose envelope names none. */
+  defaultHost?: string;
+};
+
+/** Lines longer than this are never matched by a regular expression. */
+export const MAX_LINE_BYTES = 64 * 1024;
+const SKIPPED: MailParseResult = { kind: "skipped" };
+
+export function createMailLineParser(options: MailLineParserOptions): MailLineParser {
+  const formats = resolveFormats(options);
+  const wholeLine = formats.length === 1 && "wholeLine" in (formats[0] ?? {});
+  const needles = [...new Set(formats.flatMap((format) => format.needles))];
+  const needleBuffers = needles.map((needle) => Buffer.from(needle));
+  const context = { toUtc: zoneConverter(options.timezone), referenceTime: options.referenceTime };
+  const defaultHost = options.defaultHost ?? "";
+
+  const parseLine = (line: string): MailParseResult => {
+    if (line.length > MAX_LINE_BYTES) {
+      return needles.some((needle) => line.includes(needle)) ? { kind: "unparsed", reason: "line too long" } : SKIPPED;
+    }
+    const candidates = formats.filter((format) => format.needles.some((needle) => line.includes(needle)));
+    if (candidates.length === 0) return SKIPPED;
+    const envelope = parseEnvelope(line, context);
+    if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
+    const message = line.slice(envelope.messageStart);
+    let unparsed: string | null = null;
+    for (const format of candidates) {
+      const outcome = format.parse(wholeLine ? line : message, envelope);
+      if (outcome === null) continue;
+      if ("unparsed" in outcome) {
+        unparsed ??= outcome.unparsed;
+        continue;
+      }
+      const ip = canonicalIp(outcome.ip);
+      if (ip === null) return { kind: "unparsed", reason: `${format.id}: not an address: ${outcome.ip.slice(0, 64)}` };
+      return {
+        kind: "event",
+        event: {
+          ts: envelope.ts,
+          host: envelope.host === "" ? defaultHost : envelope.host,
+          service: outcome.service,
+          user: normalizeUser(outcome.user),
+          user_raw: outcome.user,
+          ip,
+          success: outcome.success,
+          format: format.id,
+          reason: outcome.reason,
+        },
+      };
+    }
+    return unparsed === null ? SKIPPED : { kind: "unparsed", reason: unparsed };
+  };
+
+  const parseChunk = (data: Buffer, startOffset: number, sink: MailChunkSink): void => {
+    // Where each needle next occurs: one forward scan per needle over the chunk.
+    const next = needleBuffers.map((needle) => data.indexOf(needle));
+    let skipped = 0;
+    let lineStart = 0;
+    while (lineStart < data.length) {
+      let lineEnd = data.indexOf(10, lineStart);
+      if (lineEnd < 0) lineEnd = data.length;
+      let candidate = false;
+      for (let index = 0; index < next.length; index++) {
+        let at = next[index] ?? -1;
+        if (at >= 0 && at < lineStart) {
+          at = data.indexOf(needleBuffers[index] as Buffer, lineStart);
+          next[index] = at;
+        }
+        if (at >= 0 && at < lineEnd) candidate = true;
+      }
+      if (!candidate) skipped += 1;
+      else if (lineEnd - lineStart > MAX_LINE_BYTES) {
+        sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
+      } else {
+        const result = parseLine(data.toString("utf8", lineStart, lineEnd));
+        if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
+        else if (result.kind === "unparsed")
+          sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, result.reason);
+        else skipped += 1;
+      }
+      lineStart = lineEnd + 1;
+    }
+    sink.skipped(skipped);
+  };
+
+  return { parseLine, parseChunk };
+}
+
+function resolveFormats(options: MailLineParserOptions): MailParserDefinition[] {
+  if (options.format === "auto") return [...MAIL_PARSERS];
+  const known = MAIL_PARSERS.find((parser) => parser.id === options.format);
+  if (known !== undefined) return [known];
+  const map = options.fieldMaps[options.format] ?? BUILT_IN_FIELD_MAPS[options.format];
+  if (map !== undefined) return [fieldMapParser(options.format, map)];
+  const allowed = [
+    "auto",
+    ...MAIL_PARSERS.map((parser) => parser.id),
+    ...Object.keys(BUILT_IN_FIELD_MAPS),
+    ...Object.keys(options.fieldMaps),
+  ];
+  throw new ConfigError("format", `"${options.format}" is not a known log format`, `use one of: ${allowed.join(", ")}`);
+}
