@@ -81,7 +81,10 @@ export function runCommand(): Command {
           const tailer = createFileTailer({
             path: source.path,
             pollIntervalMs: parseDuration(config.tail.pollInterval, "tail.pollInterval"),
-            checkpoints: { get: (sourceId: string) => pipeline.positions.get(sourceId) },
+            checkpoints: {
+              get: (sourceId: string) => pipeline.positions.get(sourceId),
+              all: () => pipeline.positions.values(),
+            },
             logger,
           });
           for await (const { chunk, position } of tailer.chunks(controller.signal)) {
