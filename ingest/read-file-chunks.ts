@@ -92,3 +92,9 @@ async function* readBlocks(handle: Awaited<ReturnType<typeof open>>, size: numbe
     yield bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
   }
 }
+
+/** The source id of a plain or gzip file (its first chunk's), without reading the rest. */
+export async function readSourceId(path: string): Promise<string> {
+  for await (const chunk of readFileChunks(path, { chunkBytes: 64 * 1024 })) return chunk.sourceId;
+  return "";
+}

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import type { LineChunk, SourcePosition } from "../ingest/line-chunk.js";
-import { readFileChunks } from "../ingest/read-file-chunks.js";
+import { readFileChunks, readSourceId } from "../ingest/read-file-chunks.js";
 import type { VigilConfig } from "../schemas/config.js";
 import type { MailPipeline } from "./mail-pipeline.js";
 import { createMailLineParser } from "./parse/mail-line-parser.js";
@@ -27,7 +27,14 @@ export async function importMailFiles(deps: {
 }): Promise<ImportedFile[]> {
   const { pipeline, config } = deps;
   const imported: ImportedFile[] = [];
+  // Every file is declared before the first is read: windows stay open until all of them are past.
   const sourceIds: string[] = [];
+  for (const file of deps.files) {
+    const sourceId = await readSourceId(file.path);
+    sourceIds.push(sourceId);
+    pipeline.beginSource(sourceId);
+    pipeline.resumeSource(sourceId);
+  }
   let bytesBefore = 0;
   let lastSave = Date.now();
   // One write may be in flight while the next batch is parsed: the store works
@@ -50,12 +57,7 @@ export async function importMailFiles(deps: {
         deps.progress?.update(bytesBefore + bytesRead, pipeline.counters().lines);
       },
     })) {
-      if (result.sourceId === "") {
-        result.sourceId = chunk.sourceId;
-        sourceIds.push(chunk.sourceId);
-        pipeline.beginSource(chunk.sourceId);
-        pipeline.resumeSource(chunk.sourceId);
-      }
+      result.sourceId = chunk.sourceId;
       const end = chunk.startOffset + chunk.data.length;
       const position: SourcePosition = { sourceId: chunk.sourceId, path: file.path, inode: 0, offset: end };
       const remaining = unprocessedPart(chunk, pipeline.positions.get(chunk.sourceId)?.offset ?? 0);

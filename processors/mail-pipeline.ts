@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { SourcePosition, LineChunk } from "../ingest/line-chunk.js";
+import type { LineChunk, SourcePosition } from "../ingest/line-chunk.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Metrics } from "../runtime/metrics.js";
 import type { VigilConfig } from "../schemas/config.js";
@@ -7,7 +7,7 @@ import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
-import { encodeAccountRows, type EncodedRows, encodeEventRow, encodeUnparsedRow, insertEncoded } from "./mail-rows.js";
+import { type EncodedRows, encodeAccountRows, encodeEventRow, encodeUnparsedRow, insertEncoded } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import { loadStateFile, saveStateFile } from "./state-file.js";
 

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
-import { escapeTsv } from "../store/tsv.js";
 import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import { escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
@@ -27,7 +27,17 @@ export const EVENT_COLUMNS = [
   "source_id",
   "offset",
 ] as const;
-const UNPARSED_COLUMNS = ["source_id", "offset", "path", "kind", "format", "reason", "line", "line_bytes", "ingested_at"];
+const UNPARSED_COLUMNS = [
+  "source_id",
+  "offset",
+  "path",
+  "kind",
+  "format",
+  "reason",
+  "line",
+  "line_bytes",
+  "ingested_at",
+];
 const HISTORY_COLUMNS = [
   "user",
   "ip",

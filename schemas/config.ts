@@ -69,9 +69,15 @@ export const AccountIpsSchema = z
           .min(1)
           .default(1)
           .describe("... and countries reads as a phone roaming in its carrier's range"),
+        maxOtherAddresses: z
+          .number()
+          .int()
+          .min(0)
+          .default(3)
+          .describe("addresses outside those ASNs and countries that a phone's owner may still use (home, office)"),
       })
       .strict()
-      .default({ maxAsns: 2, maxCountries: 1 }),
+      .default({ maxAsns: 2, maxCountries: 1, maxOtherAddresses: 3 }),
     allowlist: z
       .object({
         users: z.array(z.string()).default([]).describe("accounts that never alert (compared after normalising)"),

@@ -26,7 +26,8 @@ export type WindowRecord = {
   networks16: Set<string>;
   /** ASN -> distinct addresses seen from it in the window. */
   asns: Map<number, Set<string>>;
-  countries: Set<string>;
+  /** Country -> distinct addresses seen from it in the window. */
+  countries: Map<string, number>;
   logins: number;
   failures: number;
   firstLogin: number;

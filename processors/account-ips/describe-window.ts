@@ -14,7 +14,16 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const threshold = config.thresholds[window.window];
     let asns = window.asns.size;
     if (window.asns.has(0)) asns -= 1; // unknown (private or unannounced) addresses are no autonomous system
-    const counts = { networks: window.networks.size, asns, countries: window.countries.size };
+    const counts = {
+      networks: window.networks.size,
+      asns,
+      countries: window.countries.size,
+      outsideTopAsns: outsideTop(
+        [...window.asns.values()].map((ips) => ips.size),
+        config.roaming.maxAsns,
+      ),
+      outsideTopCountries: outsideTop([...window.countries.values()], config.roaming.maxCountries),
+    };
     const judgement =
       threshold === undefined
         ? { verdict: "normal" as const, level: 0 }
@@ -68,7 +77,7 @@ export function alertFor(row: WindowRow, window: WindowRecord, user: UserRecord,
     first_login: new Date(row.first_login).toISOString(),
     last_login: new Date(row.last_login).toISOString(),
     top_asns: topAsns,
-    country_codes: [...window.countries].sort(),
+    country_codes: [...window.countries.keys()].sort(),
     sample_networks: [...window.networks].slice(0, 20),
   };
   const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
@@ -90,6 +99,14 @@ export function alertFor(row: WindowRow, window: WindowRecord, user: UserRecord,
     evidence: JSON.stringify(evidence),
     fired_at: firedAt,
   };
+}
+
+/** Addresses outside the `keep` largest groups. */
+function outsideTop(groupSizes: number[], keep: number): number {
+  return groupSizes
+    .sort((a, b) => b - a)
+    .slice(keep)
+    .reduce((sum, size) => sum + size, 0);
 }
 
 function asNameOf(user: UserRecord, ips: Set<string>): string {

@@ -109,7 +109,7 @@ function openWindow(name: string, start: number, size: number): WindowRecord {
     networks: new Set(),
     networks16: new Set(),
     asns: new Map(),
-    countries: new Set(),
+    countries: new Map(),
     logins: 0,
     failures: 0,
     firstLogin: Number.POSITIVE_INFINITY,
@@ -137,7 +137,7 @@ function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): boo
   window.ips.add(fact.ip);
   window.networks.add(record.network);
   window.networks16.add(record.network16);
-  if (record.country !== "") window.countries.add(record.country);
+  if (record.country !== "") window.countries.set(record.country, (window.countries.get(record.country) ?? 0) + 1);
   let asnIps = window.asns.get(record.asn);
   if (asnIps === undefined) {
     asnIps = new Set();

@@ -1,7 +1,15 @@
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import type { Verdict } from "./rows.js";
 
-export type WindowCounts = { networks: number; asns: number; countries: number };
+export type WindowCounts = {
+  networks: number;
+  asns: number;
+  countries: number;
+  /** Addresses outside the `roaming.maxAsns` ASNs with the most addresses (a phone's home and office Wi-Fi). */
+  outsideTopAsns: number;
+  /** Addresses outside the `roaming.maxCountries` countries with the most addresses. */
+  outsideTopCountries: number;
+};
 export type Threshold = AccountIpsConfig["thresholds"][string];
 export type Judgement = { verdict: Verdict; level: number };
 
@@ -10,7 +18,8 @@ export type Judgement = { verdict: Verdict; level: number };
  * networks threshold; one more at every doubling of it).
  *
  * - fewer distinct networks than the threshold: `normal`;
- * - many networks, but inside at most `roaming.maxAsns` ASNs and
+ * - many networks, but all of them (save `roaming.maxOtherAddresses`
+ *   addresses: home, office) inside at most `roaming.maxAsns` ASNs and
  *   `roaming.maxCountries` countries: `roaming-phone` (a phone moving through
  *   its carrier's addresses), no alert;
  * - many networks in at least `asns` ASNs or `countries` countries:
@@ -25,7 +34,7 @@ export function judgeWindow(
 ): Judgement {
   if (allowlisted) return { verdict: "allowlisted", level: 0 };
   if (counts.networks < threshold.networks) return { verdict: "normal", level: 0 };
-  if (counts.asns <= roaming.maxAsns && counts.countries <= roaming.maxCountries) {
+  if (counts.outsideTopAsns <= roaming.maxOtherAddresses && counts.outsideTopCountries <= roaming.maxOtherAddresses) {
     return { verdict: "roaming-phone", level: 0 };
   }
   const verdict: Verdict =
