@@ -105,7 +105,7 @@ export function buildMailScenario(options: {
       const addresses = countries.flatMap((country) => pickAddresses(pools, pools.ispRanges(country), random, 1));
       for (let n = random.int(6, 20); n > 0; n--) login(at(), random.pick(addresses));
     }
-    if (role === "compromised") attack(account, options, random, pools, login);
+    if (role === "compromised") attack(options, random, pools, login);
   }
   events.sort((a, b) => a.ts - b.ts || a.user.localeCompare(b.user));
   return { seed: options.seed, start: options.start, hours: options.hours, accounts, events };
@@ -113,7 +113,6 @@ export function buildMailScenario(options: {
 
 /** An attacker's campaign: guessing from a few addresses, then logins from a botnet of many networks. */
 function attack(
-  account: ScenarioAccount,
   options: { start: number; hours: number },
   random: Random,
   pools: AddressPools,
