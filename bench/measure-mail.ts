@@ -44,10 +44,17 @@ const sink = {
   },
 };
 let collected = 0;
+let sinceCollect = 0;
 for await (const chunk of readFileChunks(path)) {
   sourceId = chunk.sourceId;
+  const before = events;
   parser.parseChunk(chunk.data, chunk.startOffset, sink);
-  if (processor !== null) collected += processor.collect().history.length;
+  sinceCollect += events - before;
+  // As the pipeline does: rows are collected once per batch of 100,000 lines.
+  if (processor !== null && sinceCollect >= 60_000) {
+    collected += processor.collect().history.length;
+    sinceCollect = 0;
+  }
 }
 if (processor !== null) {
   processor.finishSource(sourceId);

@@ -6,11 +6,12 @@ import { writeMailLogs } from "../demo/write-mail-logs.js";
 import { AccountEvidenceSchema } from "../processors/account-ips/rows.js";
 import { importMailFiles } from "../processors/mail-import.js";
 import { listAlerts } from "../store/queries/list-alerts.js";
+import { topAccounts } from "../store/queries/top-accounts.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
 import { describeStore, openPipeline } from "./open-pipeline.js";
 import { parsePositiveInt } from "./output-format.js";
-import { formatTable } from "./print-table.js";
+import { formatTable, formatTime } from "./print-table.js";
 import { runAction } from "./run-action.js";
 
 const DAY = 86_400_000;
@@ -53,7 +54,23 @@ export function demoCommand(): Command {
           });
           const counters = pipeline.counters();
           const alerts = await listAlerts(client, { since: null });
-          const flagged = summariseByUser(alerts);
+          const totals = new Map(
+            (await topAccounts(client, { since: null, minNetworks: 0, limit: 0 })).map((row) => [row.user, row]),
+          );
+          const flagged = summariseByUser(alerts).map((row) => {
+            const total = totals.get(row.user);
+            return total === undefined
+              ? row
+              : {
+                  ...row,
+                  networks: total.networks,
+                  asns: total.asns,
+                  countries: total.countries,
+                  ips: total.ips,
+                  failures: total.failures,
+                };
+          });
+          flagged.sort((a, b) => b.networks - a.networks || a.user.localeCompare(b.user));
           const roles = new Map(scenario.accounts.map((account) => [account.user, account.role]));
           process.stdout.write(
             `\nProcessed ${counters.lines} lines: ${counters.events} authentication events, ` +
@@ -62,7 +79,7 @@ export function demoCommand(): Command {
           );
           process.stdout.write(
             formatTable(
-              ["user", "verdict", "networks", "asns", "countries", "ips", "failures", "window", "first login (UTC)"],
+              ["user", "verdict", "networks", "asns", "countries", "ips", "failures", "first alert", "fired at (UTC)"],
               flagged.map((row) => [
                 row.user,
                 row.verdict,
@@ -71,8 +88,8 @@ export function demoCommand(): Command {
                 row.countries,
                 row.ips,
                 row.failures,
-                row.window,
-                row.firstLogin.replace("T", " ").slice(0, 19),
+                `${row.window} level ${row.level}`,
+                formatTime(row.firedAt),
               ]),
             ),
           );
@@ -110,10 +127,10 @@ type Flagged = {
   ips: number;
   failures: number;
   window: string;
-  firstLogin: string;
+  firedAt: number;
 };
 
-/** One line per flagged account: its strongest alert. */
+/** One line per flagged account: its first alert (the totals are the account's, from its history). */
 function summariseByUser(alerts: Awaited<ReturnType<typeof listAlerts>>): Flagged[] {
   const byUser = new Map<string, Flagged>();
   for (const alert of alerts) {
@@ -129,10 +146,10 @@ function summariseByUser(alerts: Awaited<ReturnType<typeof listAlerts>>): Flagge
       ips: evidence.data.ips,
       failures: evidence.data.failures,
       window: alert.window,
-      firstLogin: evidence.data.first_login,
+      firedAt: alert.fired_at,
     };
     const known = byUser.get(alert.subject);
-    if (known === undefined || candidate.networks > known.networks) byUser.set(alert.subject, candidate);
+    if (known === undefined || candidate.firedAt <= known.firedAt) byUser.set(alert.subject, candidate);
   }
   return [...byUser.values()].sort((a, b) => b.networks - a.networks || a.user.localeCompare(b.user));
 }

@@ -14,6 +14,7 @@ import { runAction } from "./run-action.js";
 const FORMATS = ["table", "json", "csv", "awk"] as const;
 const COLUMNS = [
   "user",
+  "verdict",
   "networks",
   "ips",
   "networks16",
@@ -65,6 +66,7 @@ export function topCommand(): Command {
             else {
               const cells = rows.map((row) => [
                 row.user,
+                row.verdict,
                 row.networks,
                 row.ips,
                 row.networks16,

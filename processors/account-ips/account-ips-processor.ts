@@ -2,7 +2,7 @@ import { BlockList, isIPv6 } from "node:net";
 import { parseDuration } from "../../runtime/duration.js";
 import { ConfigError } from "../../runtime/errors.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
-import { createAccountState } from "./account-state.js";
+import { createAccountState, flushSourceWatermark } from "./account-state.js";
 import type { AsnDatabase, AsnInfo } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
@@ -40,6 +40,7 @@ export function createAccountIpsProcessor(deps: {
   const windows = config.windows.map((name, index) => ({
     name,
     size: parseDuration(name, `accountIps.windows[${index}]`),
+    alertAt: config.thresholds[name]?.networks ?? Number.POSITIVE_INFINITY,
   }));
   for (const { name } of windows) {
     if (config.thresholds[name] === undefined) {
@@ -72,6 +73,7 @@ export function createAccountIpsProcessor(deps: {
       : (ip: string) => allowlistedNetworks.check(ip, isIPv6(ip) ? "ipv6" : "ipv4");
 
   const watermark = (): number => {
+    flushSourceWatermark(state);
     let lowest = Number.POSITIVE_INFINITY;
     let highest = Number.NEGATIVE_INFINITY;
     for (const [sourceId, ts] of state.sourceWatermarks) {
@@ -91,9 +93,6 @@ export function createAccountIpsProcessor(deps: {
     locate,
     allowlistedAddress,
     describeWindow,
-    alertFloor: new Map(
-      windows.map(({ name }) => [name, config.thresholds[name]?.networks ?? Number.POSITIVE_INFINITY]),
-    ),
   };
 
   return {
@@ -123,7 +122,10 @@ export function createAccountIpsProcessor(deps: {
       return snapshotState(state, finished);
     },
     restore(snapshot) {
-      const restored = restoreState(snapshot);
+      const restored = restoreState(
+        snapshot,
+        windows.map((window) => window.name),
+      );
       state = restored.state;
       finished = restored.finished;
       foldContext.watermark = watermark();
@@ -133,7 +135,7 @@ export function createAccountIpsProcessor(deps: {
       let openWindows = 0;
       for (const user of state.users.values()) {
         addresses += user.ips.size;
-        openWindows += user.windows.size;
+        for (const open of user.windows) openWindows += open.size;
       }
       return { users: state.users.size, addresses, openWindows, lateEvents: state.lateEvents, watermark: watermark() };
     },

@@ -1,6 +1,6 @@
 import type { AlertRow } from "./rows.js";
 
-/** In-memory state of the account-ips processor: bounded by users × their addresses, not by lines. */
+/** In-memory state of the account-ips processor: bounded by users × their addresses and open windows, not by lines. */
 
 export type IpRecord = {
   ip: string;
@@ -21,13 +21,9 @@ export type WindowRecord = {
   window: string;
   start: number;
   end: number;
-  ips: Set<string>;
+  /** Addresses with a successful login in the window; ASNs, countries and /16s are derived from them when judged. */
+  ips: Set<IpRecord>;
   networks: Set<string>;
-  networks16: Set<string>;
-  /** ASN -> distinct addresses seen from it in the window. */
-  asns: Map<number, Set<string>>;
-  /** Country -> distinct addresses seen from it in the window. */
-  countries: Map<string, number>;
   logins: number;
   failures: number;
   firstLogin: number;
@@ -43,24 +39,64 @@ export type UserRecord = {
   ips: Map<string, IpRecord>;
   /** network -> earliest event time it was seen for this user. */
   networkFirstSeen: Map<string, number>;
-  /** `${window}@${start}` -> open window. */
-  windows: Map<string, WindowRecord>;
+  /** Per configured window (by index): open windows by start time. */
+  windows: Map<number, WindowRecord>[];
+  /** Per configured window: the window the last event fell in (most events fall in it again). */
+  current: (WindowRecord | undefined)[];
+  dirty: boolean;
 };
 
 export type AccountState = {
   users: Map<string, UserRecord>;
   /** Highest event time seen per source: the watermark is the lowest of the active ones. */
   sourceWatermarks: Map<string, number>;
+  /** The source of the last event and its highest time, kept out of the map on the hot path. */
+  currentSource: string;
+  currentSourceMax: number;
   /** Events that arrived after their window had closed (still in history and the events table). */
   lateEvents: number;
   /** Alerts raised since the last collection. */
   pendingAlerts: AlertRow[];
+  /** Users changed since the last collection. */
+  dirtyUsers: UserRecord[];
+  /** No open window ends before this: closing windows needs no scan until the watermark passes it. */
+  earliestEnd: number;
 };
 
 export function createAccountState(): AccountState {
-  return { users: new Map(), sourceWatermarks: new Map(), lateEvents: 0, pendingAlerts: [] };
+  return {
+    users: new Map(),
+    sourceWatermarks: new Map(),
+    currentSource: "",
+    currentSourceMax: Number.NEGATIVE_INFINITY,
+    lateEvents: 0,
+    pendingAlerts: [],
+    dirtyUsers: [],
+    earliestEnd: Number.POSITIVE_INFINITY,
+  };
 }
 
-export function windowKey(window: string, start: number): string {
-  return `${window}@${start}`;
+export function createUserRecord(user: string, windowCount: number): UserRecord {
+  return {
+    user,
+    ips: new Map(),
+    networkFirstSeen: new Map(),
+    windows: Array.from({ length: windowCount }, () => new Map<number, WindowRecord>()),
+    current: new Array<WindowRecord | undefined>(windowCount).fill(undefined),
+    dirty: false,
+  };
+}
+
+/** Moves the hot-path source watermark into the map (before reading the map). */
+export function flushSourceWatermark(state: AccountState): void {
+  if (state.currentSource === "") return;
+  const known = state.sourceWatermarks.get(state.currentSource);
+  if (known === undefined || state.currentSourceMax > known)
+    state.sourceWatermarks.set(state.currentSource, state.currentSourceMax);
+}
+
+export function markDirty(state: AccountState, user: UserRecord): void {
+  if (user.dirty) return;
+  user.dirty = true;
+  state.dirtyUsers.push(user);
 }

@@ -12,17 +12,15 @@ export type DescribeWindow = (user: UserRecord, window: WindowRecord) => WindowR
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
   return (user, window) => {
     const threshold = config.thresholds[window.window];
-    let asns = window.asns.size;
-    if (window.asns.has(0)) asns -= 1; // unknown (private or unannounced) addresses are no autonomous system
+    const shape = windowShape(window);
+    // Unknown (private or unannounced) addresses are no autonomous system.
+    const asns = shape.asns.size - (shape.asns.has(0) ? 1 : 0);
     const counts = {
       networks: window.networks.size,
       asns,
-      countries: window.countries.size,
-      outsideTopAsns: outsideTop(
-        [...window.asns.values()].map((ips) => ips.size),
-        config.roaming.maxAsns,
-      ),
-      outsideTopCountries: outsideTop([...window.countries.values()], config.roaming.maxCountries),
+      countries: shape.countries.size,
+      outsideTopAsns: outsideTop([...shape.asns.values()], config.roaming.maxAsns),
+      outsideTopCountries: outsideTop([...shape.countries.values()], config.roaming.maxCountries),
     };
     const judgement =
       threshold === undefined
@@ -40,9 +38,9 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
       window_end: window.end,
       ips: window.ips.size,
       networks: window.networks.size,
-      networks16: window.networks16.size,
+      networks16: shape.networks16,
       asns,
-      countries: window.countries.size,
+      countries: shape.countries.size,
       logins: window.logins,
       failures: window.failures,
       new_networks: newNetworks,
@@ -55,16 +53,34 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
   };
 }
 
+/** Addresses per ASN and per country, and distinct /16s, of a window's addresses. */
+function windowShape(window: WindowRecord) {
+  const asns = new Map<number, number>();
+  const countries = new Map<string, number>();
+  const networks16 = new Set<string>();
+  for (const record of window.ips) {
+    asns.set(record.asn, (asns.get(record.asn) ?? 0) + 1);
+    if (record.country !== "") countries.set(record.country, (countries.get(record.country) ?? 0) + 1);
+    networks16.add(record.network16);
+  }
+  return { asns, countries, networks16: networks16.size };
+}
+
 /**
  * The alert for a window that just reached a new level, with the evidence as
  * it stood at the login that crossed it (so the alert is the same however the
  * lines were batched).
  */
-export function alertFor(row: WindowRow, window: WindowRecord, user: UserRecord, firedAt: number): AlertRow {
-  const topAsns = [...window.asns.entries()]
-    .map(([asn, ips]) => ({ asn, name: asNameOf(user, ips), ips: ips.size }))
-    .sort((a, b) => b.ips - a.ips || a.asn - b.asn)
-    .slice(0, 10);
+export function alertFor(row: WindowRow, window: WindowRecord, firedAt: number): AlertRow {
+  const byAsn = new Map<number, { asn: number; name: string; ips: number }>();
+  const countries = new Set<string>();
+  for (const record of window.ips) {
+    const entry = byAsn.get(record.asn) ?? { asn: record.asn, name: record.asName, ips: 0 };
+    entry.ips += 1;
+    byAsn.set(record.asn, entry);
+    if (record.country !== "") countries.add(record.country);
+  }
+  const topAsns = [...byAsn.values()].sort((a, b) => b.ips - a.ips || a.asn - b.asn).slice(0, 10);
   const evidence: AccountEvidence = {
     ips: row.ips,
     networks: row.networks,
@@ -77,7 +93,7 @@ export function alertFor(row: WindowRow, window: WindowRecord, user: UserRecord,
     first_login: new Date(row.first_login).toISOString(),
     last_login: new Date(row.last_login).toISOString(),
     top_asns: topAsns,
-    country_codes: [...window.countries.keys()].sort(),
+    country_codes: [...countries].sort(),
     sample_networks: [...window.networks].slice(0, 20),
   };
   const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
@@ -107,9 +123,4 @@ function outsideTop(groupSizes: number[], keep: number): number {
     .sort((a, b) => b - a)
     .slice(keep)
     .reduce((sum, size) => sum + size, 0);
-}
-
-function asNameOf(user: UserRecord, ips: Set<string>): string {
-  for (const ip of ips) return user.ips.get(ip)?.asName ?? "";
-  return "";
 }

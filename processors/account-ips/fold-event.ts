@@ -1,5 +1,5 @@
 import type { AccountState, IpRecord, UserRecord, WindowRecord } from "./account-state.js";
-import { windowKey } from "./account-state.js";
+import { createUserRecord, flushSourceWatermark, markDirty } from "./account-state.js";
 import type { AsnInfo } from "./asn-database.js";
 import { alertFor, type DescribeWindow } from "./describe-window.js";
 import type { AddressNetworks } from "./ip-networks.js";
@@ -15,7 +15,7 @@ export type AuthFact = {
 };
 
 export type FoldContext = {
-  windows: readonly { name: string; size: number }[];
+  windows: readonly { name: string; size: number; alertAt: number }[];
   lateness: number;
   /** Lowest watermark of the active sources (ms), or -Infinity before any. */
   watermark: number;
@@ -23,8 +23,6 @@ export type FoldContext = {
   /** True when the address lies in an allowlisted network: it never counts towards a window. */
   allowlistedAddress(ip: string): boolean;
   describeWindow: DescribeWindow;
-  /** Per window name: the fewest networks that can raise an alert (a cheap test before judging). */
-  alertFloor: ReadonlyMap<string, number>;
 };
 
 /**
@@ -32,40 +30,50 @@ export type FoldContext = {
  * event-time windows unless the window has already closed (then the event is
  * counted as late). Pure apart from mutating `state`; every aggregate is a
  * min, max, sum or set union, so the result does not depend on the order of
- * events inside the lateness bound.
+ * events inside the lateness bound. This is the hot path: no allocation per
+ * event but for new users, addresses and windows.
  */
 export function foldEvent(state: AccountState, fact: AuthFact, context: FoldContext): void {
-  const previous = state.sourceWatermarks.get(fact.sourceId);
-  if (previous === undefined || fact.ts > previous) state.sourceWatermarks.set(fact.sourceId, fact.ts);
+  if (fact.sourceId !== state.currentSource) {
+    flushSourceWatermark(state);
+    state.currentSource = fact.sourceId;
+    state.currentSourceMax = state.sourceWatermarks.get(fact.sourceId) ?? Number.NEGATIVE_INFINITY;
+  }
+  if (fact.ts > state.currentSourceMax) state.currentSourceMax = fact.ts;
 
   let user = state.users.get(fact.user);
   if (user === undefined) {
-    user = { user: fact.user, ips: new Map(), networkFirstSeen: new Map(), windows: new Map() };
+    user = createUserRecord(fact.user, context.windows.length);
     state.users.set(fact.user, user);
   }
+  markDirty(state, user);
   const record = foldHistory(user, fact, context);
-  const firstSeen = user.networkFirstSeen.get(record.network);
-  if (firstSeen === undefined || fact.ts < firstSeen) user.networkFirstSeen.set(record.network, fact.ts);
   if (context.allowlistedAddress(fact.ip)) return;
 
   const closedBefore = context.watermark - context.lateness;
-  for (const { name, size } of context.windows) {
-    const start = fact.ts - (((fact.ts % size) + size) % size);
-    const key = windowKey(name, start);
-    let window = user.windows.get(key);
-    if (window === undefined) {
-      if (start + size <= closedBefore) {
-        state.lateEvents += 1;
-        continue;
+  for (let index = 0; index < context.windows.length; index++) {
+    const spec = context.windows[index] as FoldContext["windows"][number];
+    let window = user.current[index];
+    if (window === undefined || fact.ts < window.start || fact.ts >= window.end) {
+      const start = fact.ts - (((fact.ts % spec.size) + spec.size) % spec.size);
+      const open = user.windows[index] as Map<number, WindowRecord>;
+      window = open.get(start);
+      if (window === undefined) {
+        if (start + spec.size <= closedBefore) {
+          state.lateEvents += 1;
+          continue;
+        }
+        window = openWindow(spec.name, start, spec.size);
+        open.set(start, window);
+        if (window.end < state.earliestEnd) state.earliestEnd = window.end;
       }
-      window = openWindow(name, start, size);
-      user.windows.set(key, window);
+      user.current[index] = window;
     }
-    if (foldWindow(window, fact, record) && window.networks.size >= (context.alertFloor.get(name) ?? Infinity)) {
+    if (foldWindow(window, fact, record) && window.networks.size >= spec.alertAt * 2 ** window.alertedLevel) {
       const row = context.describeWindow(user, window);
       if (row.level > window.alertedLevel) {
         window.alertedLevel = row.level;
-        state.pendingAlerts.push(alertFor(row, window, user, fact.ts));
+        state.pendingAlerts.push(alertFor(row, window, fact.ts));
       }
     }
   }
@@ -90,8 +98,11 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
       dirty: true,
     };
     user.ips.set(fact.ip, record);
+    noteNetworkSeen(user, record.network, fact.ts);
+  } else if (fact.ts < record.firstSeen) {
+    record.firstSeen = fact.ts;
+    noteNetworkSeen(user, record.network, fact.ts);
   }
-  if (fact.ts < record.firstSeen) record.firstSeen = fact.ts;
   if (fact.ts > record.lastSeen) record.lastSeen = fact.ts;
   if (fact.offset < record.firstOffset) record.firstOffset = fact.offset;
   if (fact.success) record.logins += 1;
@@ -100,16 +111,19 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
   return record;
 }
 
-function openWindow(name: string, start: number, size: number): WindowRecord {
+/** A network's first sighting is the earliest first sighting of its addresses: only those can lower it. */
+function noteNetworkSeen(user: UserRecord, network: string, ts: number): void {
+  const known = user.networkFirstSeen.get(network);
+  if (known === undefined || ts < known) user.networkFirstSeen.set(network, ts);
+}
+
+export function openWindow(name: string, start: number, size: number): WindowRecord {
   return {
     window: name,
     start,
     end: start + size,
     ips: new Set(),
     networks: new Set(),
-    networks16: new Set(),
-    asns: new Map(),
-    countries: new Map(),
     logins: 0,
     failures: 0,
     firstLogin: Number.POSITIVE_INFINITY,
@@ -133,16 +147,9 @@ function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): boo
   window.logins += 1;
   if (fact.ts < window.firstLogin) window.firstLogin = fact.ts;
   if (fact.ts > window.lastLogin) window.lastLogin = fact.ts;
-  if (window.ips.has(fact.ip)) return false;
-  window.ips.add(fact.ip);
+  const before = window.ips.size;
+  window.ips.add(record);
+  if (window.ips.size === before) return false;
   window.networks.add(record.network);
-  window.networks16.add(record.network16);
-  if (record.country !== "") window.countries.set(record.country, (window.countries.get(record.country) ?? 0) + 1);
-  let asnIps = window.asns.get(record.asn);
-  if (asnIps === undefined) {
-    asnIps = new Set();
-    window.asns.set(record.asn, asnIps);
-  }
-  asnIps.add(fact.ip);
   return true;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { AccountState, IpRecord, UserRecord, WindowRecord } from "./account-state.js";
-import { windowKey } from "./account-state.js";
+import type { AccountState, IpRecord, WindowRecord } from "./account-state.js";
+import { createAccountState, createUserRecord, flushSourceWatermark } from "./account-state.js";
 
 /**
  * The processor's state as a JSON document, written beside the checkpoints
@@ -26,9 +26,6 @@ const WindowSnapshot = z.object({
   e: z.number(),
   ips: z.array(z.string()),
   net: z.array(z.string()),
-  net16: z.array(z.string()),
-  asns: z.array(z.tuple([z.number(), z.array(z.string())])),
-  cc: z.array(z.tuple([z.string(), z.number()])),
   logins: z.number(),
   failures: z.number(),
   first: z.number().nullable(),
@@ -52,8 +49,27 @@ export const StateSnapshotSchema = z.object({
 export type StateSnapshot = z.infer<typeof StateSnapshotSchema>;
 
 export function snapshotState(state: AccountState, finished: Iterable<string>): StateSnapshot {
+  flushSourceWatermark(state);
   const users: StateSnapshot["users"] = [];
   for (const user of state.users.values()) {
+    const windows: StateSnapshot["users"][number]["win"] = [];
+    for (const open of user.windows) {
+      for (const w of open.values()) {
+        windows.push({
+          w: w.window,
+          s: w.start,
+          e: w.end,
+          ips: [...w.ips].map((record) => record.ip),
+          net: [...w.networks],
+          logins: w.logins,
+          failures: w.failures,
+          first: Number.isFinite(w.firstLogin) ? w.firstLogin : null,
+          last: Number.isFinite(w.lastLogin) ? w.lastLogin : null,
+          events: w.events,
+          alerted: w.alertedLevel,
+        });
+      }
+    }
     users.push({
       u: user.user,
       ips: [...user.ips.values()].map((r) => [
@@ -70,22 +86,7 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
         r.country,
       ]),
       nets: [...user.networkFirstSeen.entries()],
-      win: [...user.windows.values()].map((w) => ({
-        w: w.window,
-        s: w.start,
-        e: w.end,
-        ips: [...w.ips],
-        net: [...w.networks],
-        net16: [...w.networks16],
-        asns: [...w.asns.entries()].map(([asn, ips]) => [asn, [...ips]] as [number, string[]]),
-        cc: [...w.countries.entries()],
-        logins: w.logins,
-        failures: w.failures,
-        first: Number.isFinite(w.firstLogin) ? w.firstLogin : null,
-        last: Number.isFinite(w.lastLogin) ? w.lastLogin : null,
-        events: w.events,
-        alerted: w.alertedLevel,
-      })),
+      win: windows,
     });
   }
   return {
@@ -98,10 +99,13 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
 }
 
 /** Rebuilds the state; rows restored are clean (they were written before the snapshot). */
-export function restoreState(snapshot: StateSnapshot): { state: AccountState; finished: Set<string> } {
-  const users = new Map<string, UserRecord>();
+export function restoreState(
+  snapshot: StateSnapshot,
+  windowNames: readonly string[],
+): { state: AccountState; finished: Set<string> } {
+  const state = createAccountState();
   for (const u of snapshot.users) {
-    const ips = new Map<string, IpRecord>();
+    const user = createUserRecord(u.u, windowNames.length);
     for (const [
       ip,
       firstSeen,
@@ -115,7 +119,7 @@ export function restoreState(snapshot: StateSnapshot): { state: AccountState; fi
       asName,
       country,
     ] of u.ips) {
-      ips.set(ip, {
+      const record: IpRecord = {
         ip,
         firstSeen,
         lastSeen,
@@ -128,19 +132,19 @@ export function restoreState(snapshot: StateSnapshot): { state: AccountState; fi
         asName,
         country,
         dirty: false,
-      });
+      };
+      user.ips.set(ip, record);
     }
-    const windows = new Map<string, WindowRecord>();
+    user.networkFirstSeen = new Map(u.nets);
     for (const w of u.win) {
-      windows.set(windowKey(w.w, w.s), {
+      const index = windowNames.indexOf(w.w);
+      if (index < 0) continue; // a window no longer configured
+      const window: WindowRecord = {
         window: w.w,
         start: w.s,
         end: w.e,
-        ips: new Set(w.ips),
+        ips: new Set(w.ips.flatMap((ip) => user.ips.get(ip) ?? [])),
         networks: new Set(w.net),
-        networks16: new Set(w.net16),
-        asns: new Map(w.asns.map(([asn, list]) => [asn, new Set(list)])),
-        countries: new Map(w.cc),
         logins: w.logins,
         failures: w.failures,
         firstLogin: w.first ?? Number.POSITIVE_INFINITY,
@@ -148,12 +152,13 @@ export function restoreState(snapshot: StateSnapshot): { state: AccountState; fi
         events: w.events,
         alertedLevel: w.alerted,
         dirty: false,
-      });
+      };
+      user.windows[index]?.set(w.s, window);
+      if (window.end < state.earliestEnd) state.earliestEnd = window.end;
     }
-    users.set(u.u, { user: u.u, ips, networkFirstSeen: new Map(u.nets), windows });
+    state.users.set(u.u, user);
   }
-  return {
-    state: { users, sourceWatermarks: new Map(snapshot.sources), lateEvents: snapshot.lateEvents, pendingAlerts: [] },
-    finished: new Set(snapshot.finished),
-  };
+  state.sourceWatermarks = new Map(snapshot.sources);
+  state.lateEvents = snapshot.lateEvents;
+  return { state, finished: new Set(snapshot.finished) };
 }

@@ -9,6 +9,7 @@ import { isIPv4, isIPv6 } from "node:net";
  * read it as octal, so it names no address for certain.
  */
 export function canonicalIp(raw: string): string | null {
+  if (isPlainIpv4(raw)) return raw;
   let text = raw.trim();
   if (text.startsWith("[")) {
     const close = text.indexOf("]");
@@ -72,4 +73,26 @@ function expand(text: string): number[] | null {
   const missing = 8 - tail.length - front.length - back.length;
   if (missing < 0 || (rest === undefined && missing !== 0)) return null;
   return [...front, ...new Array<number>(missing).fill(0), ...back, ...tail];
+}
+
+/** Hot path: a dotted quad of octets 0-255 without leading zeros, checked without a regular expression. */
+function isPlainIpv4(text: string): boolean {
+  let dots = 0;
+  let digits = 0;
+  let octet = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) {
+      if (digits === 0) return false;
+      dots += 1;
+      digits = 0;
+      octet = 0;
+    } else if (code >= 48 && code <= 57) {
+      if (digits > 0 && octet === 0) return false;
+      octet = octet * 10 + code - 48;
+      digits += 1;
+      if (octet > 255) return false;
+    } else return false;
+  }
+  return dots === 3 && digits > 0;
 }

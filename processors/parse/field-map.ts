@@ -18,9 +18,39 @@ export const BUILT_IN_FIELD_MAPS: Readonly<Record<string, FieldMap>> = { "awk-lo
  * blanks are ignored, `$1` is the first field of the WHOLE line (envelope
  * included). The line's time and host come from its syslog envelope.
  */
-export function fieldMapParser(id: string, map: FieldMap): MailParserDefinition & { wholeLine: true } {
+export type FieldMapParser = MailParserDefinition & {
+  wholeLine: true;
+  map: FieldMap;
+  /** Hot path on bytes: where the user and address fields of `data[start, end)` are, or null with too few fields. */
+  fieldSpans(data: Buffer, start: number, end: number): [number, number, number, number] | null;
+};
+
+export function fieldMapParser(id: string, map: FieldMap): FieldMapParser {
   const last = Math.max(map.user, map.ip);
+  const spans: [number, number, number, number] = [0, 0, 0, 0];
   return {
+    map,
+    fieldSpans(data, start, end) {
+      let field = 0;
+      let index = start;
+      while (index < end && field < last) {
+        let byte = data[index] ?? 0;
+        while (byte === 32 || byte === 9) byte = data[++index] ?? 0;
+        if (index >= end) break;
+        const fieldStart = index;
+        while (index < end && byte !== 32 && byte !== 9) byte = data[++index] ?? 0;
+        field += 1;
+        if (field === map.user) {
+          spans[0] = fieldStart;
+          spans[1] = index;
+        }
+        if (field === map.ip) {
+          spans[2] = fieldStart;
+          spans[3] = index;
+        }
+      }
+      return field < last ? null : spans;
+    },
     id,
     summary: `field map: lines containing ${JSON.stringify(map.pattern)}, user $${map.user}, address $${map.ip}`,
     needles: [map.pattern],

@@ -5,7 +5,7 @@ import { canonicalIp } from "./canonical-ip.js";
 import type { MailParserDefinition } from "./define-mail-parser.js";
 import { parseEnvelope } from "./envelope/syslog-envelope.js";
 import { zoneConverter } from "./envelope/zone-offset.js";
-import { BUILT_IN_FIELD_MAPS, fieldMapParser } from "./field-map.js";
+import { BUILT_IN_FIELD_MAPS, type FieldMapParser, fieldMapParser } from "./field-map.js";
 import { normalizeUser } from "./normalize-user.js";
 import { MAIL_PARSERS } from "./registry.js";
 
@@ -44,7 +44,8 @@ const SKIPPED: MailParseResult = { kind: "skipped" };
 
 export function createMailLineParser(options: MailLineParserOptions): MailLineParser {
   const formats = resolveFormats(options);
-  const wholeLine = formats.length === 1 && "wholeLine" in (formats[0] ?? {});
+  const fieldMap = formats.length === 1 && "fieldSpans" in (formats[0] ?? {}) ? (formats[0] as FieldMapParser) : null;
+  const wholeLine = fieldMap !== null;
   const needles = [...new Set(formats.flatMap((format) => format.needles))];
   const needleBuffers = needles.map((needle) => Buffer.from(needle));
   const context = { toUtc: zoneConverter(options.timezone), referenceTime: options.referenceTime };
@@ -54,14 +55,19 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     if (line.length > MAX_LINE_BYTES) {
       return needles.some((needle) => line.includes(needle)) ? { kind: "unparsed", reason: "line too long" } : SKIPPED;
     }
-    const candidates = formats.filter((format) => format.needles.some((needle) => line.includes(needle)));
+    const candidates =
+      formats.length === 1
+        ? formats[0]?.needles.some((needle) => line.includes(needle))
+          ? formats
+          : []
+        : formats.filter((format) => format.needles.some((needle) => line.includes(needle)));
     if (candidates.length === 0) return SKIPPED;
     const envelope = parseEnvelope(line, context);
     if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
-    const message = line.slice(envelope.messageStart);
+    const message = wholeLine ? line : line.slice(envelope.messageStart);
     let unparsed: string | null = null;
     for (const format of candidates) {
-      const outcome = format.parse(wholeLine ? line : message, envelope);
+      const outcome = format.parse(message, envelope);
       if (outcome === null) continue;
       if ("unparsed" in outcome) {
         unparsed ??= outcome.unparsed;
@@ -107,6 +113,12 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       if (!candidate) skipped += 1;
       else if (lineEnd - lineStart > MAX_LINE_BYTES) {
         sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
+      } else if (fieldMap !== null) {
+        const result = parseFieldMapLine(fieldMap, data, lineStart, lineEnd);
+        if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
+        else if (result.kind === "unparsed")
+          sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, result.reason);
+        else skipped += 1;
       } else {
         const result = parseLine(data.toString("utf8", lineStart, lineEnd));
         if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
@@ -119,8 +131,45 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     sink.skipped(skipped);
   };
 
+  /**
+   * A field-map line straight from bytes: only the envelope's prefix and the
+   * two fields are decoded (into flat strings, which make faster map keys
+   * than slices of a decoded line).
+   */
+  const parseFieldMapLine = (parser: FieldMapParser, data: Buffer, start: number, end: number): MailParseResult => {
+    const envelope = parseEnvelope(
+      data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)),
+      context,
+    );
+    if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
+    const spans = parser.fieldSpans(data, start, end);
+    if (spans === null)
+      return { kind: "unparsed", reason: `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields` };
+    const rawIp = data.toString("latin1", spans[2], spans[3]);
+    const ip = canonicalIp(rawIp);
+    if (ip === null) return { kind: "unparsed", reason: `${parser.id}: not an address: ${rawIp.slice(0, 64)}` };
+    const user = data.toString("utf8", spans[0], spans[1]);
+    return {
+      kind: "event",
+      event: {
+        ts: envelope.ts,
+        host: envelope.host === "" ? defaultHost : envelope.host,
+        service: parser.map.service,
+        user: normalizeUser(user),
+        user_raw: user,
+        ip,
+        success: parser.map.success,
+        format: parser.id,
+        reason: parser.map.success ? "" : "login failed",
+      },
+    };
+  };
+
   return { parseLine, parseChunk };
 }
+
+/** The envelope (time, host, tag) is read from this many bytes at most on the field-map hot path. */
+const ENVELOPE_PREFIX_BYTES = 160;
 
 function resolveFormats(options: MailLineParserOptions): MailParserDefinition[] {
   if (options.format === "auto") return [...MAIL_PARSERS];

@@ -77,8 +77,15 @@ function parseRfc3164(line: string, start: number, context: EnvelopeContext): En
   return readHostAndTag(line, time.end, ts);
 }
 
+const yearOf = new Map<number, number>();
+
 function inferYear(month: number, day: number, msOfDay: number, context: EnvelopeContext): number {
-  const year = new Date(context.referenceTime).getUTCFullYear();
+  let year = yearOf.get(context.referenceTime);
+  if (year === undefined) {
+    year = new Date(context.referenceTime).getUTCFullYear();
+    if (yearOf.size > 1000) yearOf.clear();
+    yearOf.set(context.referenceTime, year);
+  }
   let ts = context.toUtc(Date.UTC(year, month, day) + msOfDay);
   if (ts > context.referenceTime + WEEK) ts = context.toUtc(Date.UTC(year - 1, month, day) + msOfDay);
   else if (ts < context.referenceTime - ALMOST_A_YEAR) ts = context.toUtc(Date.UTC(year + 1, month, day) + msOfDay);

@@ -136,3 +136,20 @@ describe("account-ips processor", () => {
     );
   });
 });
+
+describe("roaming phones with a home", () => {
+  test("a phone's few home and office addresses outside its carrier do not turn roaming into a compromise", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    // 60 carrier addresses (ASN 77, one country) and 3 home addresses in three other ASNs.
+    for (let i = 0; i < 60; i++) processor.fold(login("phone", `77.5.${i}.1`, T0 + i * 60_000, i));
+    for (let i = 0; i < 3; i++) processor.fold(login("phone", `${90 + i}.5.9.1`, T0 + i * 60_000 + 30_000, 100 + i));
+    let changes = processor.collect();
+    expect(changes.alerts).toEqual([]);
+    expect(changes.windows.find((w) => w.window === "24h")?.verdict).toBe("roaming-phone");
+    // A fourth address elsewhere is one too many: the spread now reads as a compromise.
+    processor.fold(login("phone", "93.6.9.1", T0 + 3_600_000 * 2, 200));
+    processor.fold(login("phone", "94.7.9.1", T0 + 3_600_000 * 2 + 1, 201));
+    changes = processor.collect();
+    expect(changes.alerts.map((a) => `${a.window} ${a.verdict}`)).toContain("24h likely-compromise");
+  });
+});
