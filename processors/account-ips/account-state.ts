@@ -32,6 +32,17 @@ export type WindowRecord = {
   /** Highest alert level already raised for this window. */
   alertedLevel: number;
   dirty: boolean;
+  /** Counts derived from `ips` when last judged, reused while no address was added. */
+  shape: WindowShape | null;
+};
+
+export type WindowShape = {
+  addresses: number;
+  asns: number;
+  countries: number;
+  networks16: number;
+  outsideTopAsns: number;
+  outsideTopCountries: number;
 };
 
 export type UserRecord = {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AccountIpsConfig } from "../../schemas/config.js";
-import type { UserRecord, WindowRecord } from "./account-state.js";
+import type { UserRecord, WindowRecord, WindowShape } from "./account-state.js";
 import { judgeWindow } from "./judge-window.js";
 import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
 
@@ -12,15 +12,14 @@ export type DescribeWindow = (user: UserRecord, window: WindowRecord) => WindowR
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
   return (user, window) => {
     const threshold = config.thresholds[window.window];
-    const shape = windowShape(window);
-    // Unknown (private or unannounced) addresses are no autonomous system.
-    const asns = shape.asns.size - (shape.asns.has(0) ? 1 : 0);
+    const shape = windowShape(window, config.roaming);
+    const asns = shape.asns;
     const counts = {
       networks: window.networks.size,
       asns,
-      countries: shape.countries.size,
-      outsideTopAsns: outsideTop([...shape.asns.values()], config.roaming.maxAsns),
-      outsideTopCountries: outsideTop([...shape.countries.values()], config.roaming.maxCountries),
+      countries: shape.countries,
+      outsideTopAsns: shape.outsideTopAsns,
+      outsideTopCountries: shape.outsideTopCountries,
     };
     const judgement =
       threshold === undefined
@@ -40,7 +39,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
       networks: window.networks.size,
       networks16: shape.networks16,
       asns,
-      countries: shape.countries.size,
+      countries: shape.countries,
       logins: window.logins,
       failures: window.failures,
       new_networks: newNetworks,
@@ -53,8 +52,13 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
   };
 }
 
-/** Addresses per ASN and per country, and distinct /16s, of a window's addresses. */
-function windowShape(window: WindowRecord) {
+/**
+ * ASNs (unknown ones not counted), countries and /16s of a window's addresses,
+ * and how many addresses lie outside its largest ASNs and countries; derived
+ * from the address records, and cached until an address is added.
+ */
+function windowShape(window: WindowRecord, roaming: AccountIpsConfig["roaming"]): WindowShape {
+  if (window.shape !== null && window.shape.addresses === window.ips.size) return window.shape;
   const asns = new Map<number, number>();
   const countries = new Map<string, number>();
   const networks16 = new Set<string>();
@@ -63,7 +67,15 @@ function windowShape(window: WindowRecord) {
     if (record.country !== "") countries.set(record.country, (countries.get(record.country) ?? 0) + 1);
     networks16.add(record.network16);
   }
-  return { asns, countries, networks16: networks16.size };
+  window.shape = {
+    addresses: window.ips.size,
+    asns: asns.size - (asns.has(0) ? 1 : 0),
+    countries: countries.size,
+    networks16: networks16.size,
+    outsideTopAsns: outsideTop([...asns.values()], roaming.maxAsns),
+    outsideTopCountries: outsideTop([...countries.values()], roaming.maxCountries),
+  };
+  return window.shape;
 }
 
 /**

@@ -131,6 +131,7 @@ export function openWindow(name: string, start: number, size: number): WindowRec
     events: 0,
     alertedLevel: 0,
     dirty: true,
+    shape: null,
   };
 }
 

@@ -152,6 +152,7 @@ export function restoreState(
         events: w.events,
         alertedLevel: w.alerted,
         dirty: false,
+        shape: null,
       };
       user.windows[index]?.set(w.s, window);
       if (window.end < state.earliestEnd) state.earliestEnd = window.end;

@@ -3,7 +3,7 @@ import type { FieldMap } from "../../schemas/config.js";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { canonicalIp } from "./canonical-ip.js";
 import type { MailParserDefinition } from "./define-mail-parser.js";
-import { parseEnvelope } from "./envelope/syslog-envelope.js";
+import { type Envelope, parseEnvelope } from "./envelope/syslog-envelope.js";
 import { zoneConverter } from "./envelope/zone-offset.js";
 import { BUILT_IN_FIELD_MAPS, type FieldMapParser, fieldMapParser } from "./field-map.js";
 import { normalizeUser } from "./normalize-user.js";
@@ -136,12 +136,23 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
    * two fields are decoded (into flat strings, which make faster map keys
    * than slices of a decoded line).
    */
+  let lastHeader = Buffer.alloc(0);
+  let lastEnvelope: Envelope | null = null;
   const parseFieldMapLine = (parser: FieldMapParser, data: Buffer, start: number, end: number): MailParseResult => {
-    const envelope = parseEnvelope(
-      data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)),
-      context,
-    );
-    if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
+    // Consecutive lines mostly share their second and host: reuse the envelope when the header bytes are the same.
+    let envelope = lastEnvelope;
+    const headerLength = lastHeader.length;
+    if (
+      envelope === null ||
+      end - start <= headerLength ||
+      data[start + headerLength] !== 32 ||
+      data.compare(lastHeader, 0, headerLength, start, start + headerLength) !== 0
+    ) {
+      envelope = parseEnvelope(data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)), context);
+      if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
+      lastEnvelope = envelope;
+      lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
+    }
     const spans = parser.fieldSpans(data, start, end);
     if (spans === null)
       return { kind: "unparsed", reason: `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields` };

@@ -20,6 +20,8 @@ export type Envelope = {
   pid: string;
   /** Index in the line where the message starts. */
   messageStart: number;
+  /** Index just after the time and host: lines sharing the text before it share `ts` and `host`. */
+  headerEnd: number;
 };
 
 export type EnvelopeContext = {
@@ -98,7 +100,14 @@ function parseIsoEnvelope(line: string, start: number, context: EnvelopeContext)
   if (stamp.zoned) return readHostAndTag(line, stamp.end, stamp.ms);
   // A date and time with no zone: exim's own log, in the configured zone, no host.
   if (line.charCodeAt(stamp.end) !== 32) return null;
-  return { ts: context.toUtc(stamp.ms), host: "", program: "exim", pid: "", messageStart: stamp.end + 1 };
+  return {
+    ts: context.toUtc(stamp.ms),
+    host: "",
+    program: "exim",
+    pid: "",
+    messageStart: stamp.end + 1,
+    headerEnd: stamp.end,
+  };
 }
 
 function parseRfc5424(line: string, start: number): Envelope | null {
@@ -130,7 +139,15 @@ function parseRfc5424(line: string, start: number): Envelope | null {
   }
   if (line.charCodeAt(index) === 32) index += 1;
   const nil = (value: string | undefined) => (value === undefined || value === "-" ? "" : value);
-  return { ts: stamp.ms, host: nil(fields[0]), program: nil(fields[1]), pid: nil(fields[2]), messageStart: index };
+  const headerEnd = stamp.end + 1 + (fields[0]?.length ?? 0);
+  return {
+    ts: stamp.ms,
+    host: nil(fields[0]),
+    program: nil(fields[1]),
+    pid: nil(fields[2]),
+    messageStart: index,
+    headerEnd,
+  };
 }
 
 /** `host prog[pid]: ` after the timestamp (the tag may lack a pid, or be absent: `host msg`). */
@@ -144,13 +161,13 @@ function readHostAndTag(line: string, afterTime: number, ts: number): Envelope |
   const colon = line.indexOf(": ", tagStart);
   const space = line.indexOf(" ", tagStart);
   if (colon < 0 || (space >= 0 && space < colon) || colon - tagStart > 64) {
-    return { ts, host, program: "", pid: "", messageStart: tagStart };
+    return { ts, host, program: "", pid: "", messageStart: tagStart, headerEnd: hostEnd };
   }
   const tag = line.slice(tagStart, colon);
   const bracket = tag.indexOf("[");
   const program = bracket < 0 ? tag : tag.slice(0, bracket);
   const pid = bracket < 0 ? "" : tag.slice(bracket + 1, tag.endsWith("]") ? -1 : undefined);
-  return { ts, host, program, pid, messageStart: colon + 2 };
+  return { ts, host, program, pid, messageStart: colon + 2, headerEnd: hostEnd };
 }
 
 /**
