@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+import "../runtime/heap-tuning.js";
 import { Command } from "commander";
 import { alertsCommand } from "../cli/alerts.js";
 import { backfillCommand } from "../cli/backfill.js";
@@ -11,7 +12,7 @@ import { topCommand } from "../cli/top.js";
 
 const program = new Command("vigil")
   .description(
-    "Watch mail servers through their logs: find accounts that spammers have taken over (logins from many networks),\n" +
+    "Watch mail servers through their logs: find the accounts spammers have taken over (logins from many networks), " +
       "keep every account's address history, and alert as it happens. Embedded by default (one process, chDB).",
   )
   .version("0.1.0")

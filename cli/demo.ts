@@ -19,7 +19,7 @@ const DAY = 86_400_000;
 export function demoCommand(): Command {
   return withGlobalOptions(new Command("demo"))
     .description(
-      "write a realistic, seeded set of mail logs (ordinary users, roaming phones, compromised accounts, noise),\n" +
+      "write a realistic, seeded set of mail logs (ordinary users, roaming phones, compromised accounts, noise), " +
         "run the embedded pipeline over them and print the accounts it found, with their evidence",
     )
     .option("--seed <n>", "seed of the generated data (same seed, same logs)", "42")
