@@ -1,13 +1,10 @@
 import { Command } from "commander";
 import { AccountEvidenceSchema } from "../processors/account-ips/rows.js";
 import { listAlerts } from "../store/queries/list-alerts.js";
-import { newestEventTime } from "../store/queries/newest-event-time.js";
 import { withGlobalOptions } from "./global-options.js";
-import { loadConfig } from "./load-config.js";
-import { openStore } from "./open-store.js";
 import { checkFormat, formatJsonLines } from "./output-format.js";
-import { resolveSince } from "./parse-since.js";
 import { formatTable, formatTime } from "./print-table.js";
+import { withQueryStore } from "./query-store.js";
 import { runAction } from "./run-action.js";
 
 const FORMATS = ["table", "json"] as const;
@@ -33,10 +30,7 @@ export function alertsCommand(): Command {
     .action(
       runAction(async (options: Record<string, string>) => {
         const format = checkFormat(options.format ?? "table", FORMATS);
-        const config = loadConfig(options);
-        const client = await openStore(config);
-        try {
-          const since = await resolveSince(options.since ?? "all", () => newestEventTime(client));
+        return withQueryStore(options, async ({ client, since }) => {
           const alerts = await listAlerts(client, { since });
           const rows = alerts.map((alert) => {
             const evidence = AccountEvidenceSchema.safeParse(safeJson(alert.evidence));
@@ -77,9 +71,7 @@ export function alertsCommand(): Command {
           ]);
           process.stdout.write(formatTable(COLUMNS, cells));
           return 0;
-        } finally {
-          await client.close();
-        }
+        });
       }),
     );
 }

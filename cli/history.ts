@@ -1,12 +1,10 @@
 import { Command } from "commander";
+import { normalizeUser } from "../processors/parse/normalize-user.js";
 import { accountHistory } from "../store/queries/account-history.js";
-import { newestEventTime } from "../store/queries/newest-event-time.js";
 import { withGlobalOptions } from "./global-options.js";
-import { loadConfig } from "./load-config.js";
-import { openStore } from "./open-store.js";
 import { checkFormat, formatCsv, formatJsonLines } from "./output-format.js";
-import { resolveSince } from "./parse-since.js";
 import { formatTable, formatTime } from "./print-table.js";
+import { withQueryStore } from "./query-store.js";
 import { runAction } from "./run-action.js";
 
 const FORMATS = ["table", "json", "csv"] as const;
@@ -21,11 +19,8 @@ export function historyCommand(): Command {
     .action(
       runAction(async (user: string, options: Record<string, string>) => {
         const format = checkFormat(options.format ?? "table", FORMATS);
-        const config = loadConfig(options);
-        const client = await openStore(config);
-        try {
-          const since = await resolveSince(options.since ?? "all", () => newestEventTime(client));
-          const rows = await accountHistory(client, { user: user.trim().toLowerCase(), since });
+        return withQueryStore(options, async ({ client, since }) => {
+          const rows = await accountHistory(client, { user: normalizeUser(user), since });
           if (rows.length === 0) {
             process.stderr.write(
               `no logins stored for ${JSON.stringify(user)}${since === null ? "" : " in that range"}\n`,
@@ -57,9 +52,7 @@ export function historyCommand(): Command {
           ]);
           process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));
           return 0;
-        } finally {
-          await client.close();
-        }
+        });
       }),
     );
 }

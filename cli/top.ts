@@ -1,14 +1,11 @@
 import { Command } from "commander";
 import { awkLoginRows } from "../store/queries/awk-parity-rows.js";
-import { newestEventTime } from "../store/queries/newest-event-time.js";
 import { topAccounts } from "../store/queries/top-accounts.js";
 import { formatAwkLines } from "./awk-parity.js";
 import { withGlobalOptions } from "./global-options.js";
-import { loadConfig } from "./load-config.js";
-import { openStore } from "./open-store.js";
 import { checkFormat, formatCsv, formatJsonLines, parsePositiveInt } from "./output-format.js";
-import { resolveSince } from "./parse-since.js";
 import { formatTable, formatTime } from "./print-table.js";
+import { withQueryStore } from "./query-store.js";
 import { runAction } from "./run-action.js";
 
 const FORMATS = ["table", "json", "csv", "awk"] as const;
@@ -49,10 +46,7 @@ export function topCommand(): Command {
       .action(
         runAction(async (options: Record<string, string>) => {
           const format = checkFormat(options.format ?? "table", FORMATS);
-          const config = loadConfig(options);
-          const client = await openStore(config);
-          try {
-            const since = await resolveSince(options.since ?? "all", () => newestEventTime(client));
+          return withQueryStore(options, async ({ client, since }) => {
             if (format === "awk") {
               process.stdout.write(formatAwkLines(await awkLoginRows(client, { since })));
               return 0;
@@ -80,9 +74,7 @@ export function topCommand(): Command {
               process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));
             }
             return 0;
-          } finally {
-            await client.close();
-          }
+          });
         }),
       ),
   );

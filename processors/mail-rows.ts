@@ -38,7 +38,7 @@ const UNPARSED_COLUMNS = [
   "line_bytes",
   "ingested_at",
 ];
-const HISTORY_COLUMNS = [
+export const HISTORY_COLUMNS = [
   "user",
   "ip",
   "first_seen",

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { HISTORY_COLUMNS } from "../../../processors/mail-rows.js";
 import { createStoreClient } from "../../../store/create-store-client.js";
 import { insertTsvRows } from "../../../store/insert-tsv-rows.js";
 import { migrate } from "../../../store/migrate.js";
@@ -13,21 +14,6 @@ import { escapeTsv } from "../../../store/tsv.js";
 import { tempDir } from "../../helpers/vigil-cli.js";
 
 const T = Date.UTC(2026, 10, 24, 10, 0, 0);
-const HISTORY = [
-  "user",
-  "ip",
-  "first_seen",
-  "last_seen",
-  "logins",
-  "failures",
-  "first_offset",
-  "network",
-  "network16",
-  "asn",
-  "as_name",
-  "country",
-  "version",
-];
 const hostile = "x';DROP TABLE alerts;--$(id)`id`";
 
 function historyRow(user: string, ip: string, logins: number, offset: number): string {
@@ -72,12 +58,12 @@ describe("the ClickHouse store on chDB", () => {
       historyRow(hostile, "203.0.113.5", 2, 30),
       historyRow(hostile, "203.0.113.6", 1, 5),
     ];
-    await insertTsvRows(client, { table: "account_ip_history", columns: HISTORY, rows });
+    await insertTsvRows(client, { table: "account_ip_history", columns: HISTORY_COLUMNS, rows });
     const once = await topAccounts(client, { since: null, minNetworks: 1, limit: 0 });
-    await insertTsvRows(client, { table: "account_ip_history", columns: HISTORY, rows });
+    await insertTsvRows(client, { table: "account_ip_history", columns: HISTORY_COLUMNS, rows });
     await insertTsvRows(client, {
       table: "account_ip_history",
-      columns: HISTORY,
+      columns: HISTORY_COLUMNS,
       rows: [historyRow("ann", "192.0.2.1", 1, 10)],
     });
     expect(await topAccounts(client, { since: null, minNetworks: 1, limit: 0 })).toEqual(once);
