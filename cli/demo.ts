@@ -47,7 +47,7 @@ export function demoCommand(): Command {
         );
         const { pipeline, client } = await openPipeline(config, { verbose: options.verbose === true });
         try {
-          await importMailFiles({
+          const imported = await importMailFiles({
             pipeline,
             config,
             files: written.files.map((file) => ({ path: file.path, format: "auto", host: file.host })),
@@ -73,6 +73,9 @@ export function demoCommand(): Command {
           flagged.sort((a, b) => b.networks - a.networks || a.user.localeCompare(b.user));
           const roles = new Map(scenario.accounts.map((account) => [account.user, account.role]));
           process.stdout.write(
+            (imported.every((file) => file.alreadyImportedBytes === file.bytes)
+              ? `\nThese logs were imported into ${config.data} before (same seed, same day): nothing was read twice, the results below are the stored ones.\n`
+              : "") +
             `\nProcessed ${counters.lines} lines: ${counters.events} authentication events, ` +
               `${counters.skipped} other lines, ${counters.unparsed} unparsed (kept in unparsed_lines).\n\n` +
               `Suspicious accounts (${flagged.length}):\n`,
@@ -103,10 +106,10 @@ export function demoCommand(): Command {
             `\nAgainst the generated ground truth: ${caught} of ${compromised.length} compromised accounts flagged, ` +
               `${phonesFlagged} of ${phones.length} roaming smartphones flagged, ${others} other accounts flagged.\n` +
               `Results are in ${describeStore(config)}. Ask more:\n` +
-              `  vigil top accounts ${dataFlag} --since 24h\n` +
-              `  vigil history ${flagged[0]?.user ?? "USER"} ${dataFlag}\n` +
-              `  vigil alerts ${dataFlag}\n` +
-              `  vigil top accounts ${dataFlag} --format csv > accounts.csv\n` +
+              `  npx vigil top accounts ${dataFlag} --since 24h\n` +
+              `  npx vigil history ${flagged[0]?.user ?? "USER"} ${dataFlag}\n` +
+              `  npx vigil alerts ${dataFlag}\n` +
+              `  npx vigil top accounts ${dataFlag} --format csv > accounts.csv\n` +
               `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
           );
           return 0;
