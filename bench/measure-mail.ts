@@ -58,7 +58,7 @@ for await (const chunk of readFileChunks(path)) {
 }
 if (processor !== null) {
   processor.finishSource(sourceId);
-  collected += processor.collect({ closeAll: true }).history.length;
+  collected += processor.collect({ closeAll: true, flushOpen: true }).history.length;
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ mode, lines: lines + events, events, rows: collected, seconds })}\n`);

@@ -76,7 +76,7 @@ export function demoCommand(): Command {
             (imported.every((file) => file.alreadyImportedBytes === file.bytes)
               ? `\nThese logs were imported into ${config.data} before (same seed, same day): nothing was read twice, the results below are the stored ones.\n`
               : "") +
-            `\nProcessed ${counters.lines} lines: ${counters.events} authentication events, ` +
+              `\nProcessed ${counters.lines} lines: ${counters.events} authentication events, ` +
               `${counters.skipped} other lines, ${counters.unparsed} unparsed (kept in unparsed_lines).\n\n` +
               `Suspicious accounts (${flagged.length}):\n`,
           );

@@ -106,7 +106,7 @@ export function runCommand(): Command {
           clearInterval(timer);
         }
         try {
-          if (failure === null) await commit();
+          if (failure === null) await pipeline.commit({ final: true });
         } finally {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);

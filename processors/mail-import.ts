@@ -78,7 +78,7 @@ export async function importMailFiles(deps: {
   }
   await inFlight;
   for (const sourceId of sourceIds) pipeline.finishSource(sourceId);
-  await pipeline.commit();
+  await pipeline.commit({ final: true });
   return imported;
 }
 

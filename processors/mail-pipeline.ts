@@ -25,7 +25,8 @@ export type MailPipeline = {
   /** Lines parsed but not yet acknowledged by the store. */
   pendingLines(): number;
   /** Writes every pending row, then the state and positions in one atomic file. Serialised. */
-  commit(options?: { closeAll?: boolean; saveState?: boolean }): Promise<void>;
+  /** `final`: also write every open window's latest counts (at shutdown and at the end of an import). */
+  commit(options?: { closeAll?: boolean; saveState?: boolean; final?: boolean }): Promise<void>;
   counters(): PipelineCounters;
   stats(): ReturnType<ReturnType<typeof createAccountIpsProcessor>["stats"]>;
 };
@@ -82,10 +83,13 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     },
   };
 
-  const doCommit = async (options: { closeAll?: boolean; saveState?: boolean }) => {
+  const doCommit = async (options: { closeAll?: boolean; saveState?: boolean; final?: boolean }) => {
     // Everything below is taken in one synchronous step, so the rows written and
     // the state saved describe the same set of lines, whatever arrives meanwhile.
-    const changes = processor.collect(options.closeAll === undefined ? {} : { closeAll: options.closeAll });
+    const changes = processor.collect({
+      ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
+      ...(options.final === true ? { flushOpen: true } : {}),
+    });
     const rows: EncodedRows = { events: eventRows, unparsed: unparsedRows, ...encodeAccountRows(changes) };
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];

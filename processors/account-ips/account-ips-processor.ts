@@ -21,7 +21,7 @@ export type AccountIpsProcessor = {
   resumeSource(sourceId: string): void;
   /** The source will send nothing more (end of a backfilled file): it no longer holds the watermark back. */
   finishSource(sourceId: string): void;
-  collect(options?: { closeAll?: boolean }): Changes;
+  collect(options?: { closeAll?: boolean; flushOpen?: boolean }): Changes;
   snapshot(): StateSnapshot;
   restore(snapshot: StateSnapshot): void;
   stats(): { users: number; addresses: number; openWindows: number; lateEvents: number; watermark: number };
@@ -116,6 +116,7 @@ export function createAccountIpsProcessor(deps: {
         watermark: current,
         lateness,
         ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
+        ...(options.flushOpen === undefined ? {} : { flushOpen: options.flushOpen }),
       });
     },
     snapshot() {

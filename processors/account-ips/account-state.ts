@@ -31,7 +31,10 @@ export type WindowRecord = {
   events: number;
   /** Highest alert level already raised for this window. */
   alertedLevel: number;
-  dirty: boolean;
+  /** Waiting in `dirtyWindows` (an address was added since the last collection). */
+  queued: boolean;
+  /** `events` when the window's row was last written: a closing window is written again only if it changed. */
+  emittedEvents: number;
   /** Counts derived from `ips` when last judged, reused while no address was added. */
   shape: WindowShape | null;
 };
@@ -54,7 +57,6 @@ export type UserRecord = {
   windows: Map<number, WindowRecord>[];
   /** Per configured window: the window the last event fell in (most events fall in it again). */
   current: (WindowRecord | undefined)[];
-  dirty: boolean;
 };
 
 export type AccountState = {
@@ -68,8 +70,12 @@ export type AccountState = {
   lateEvents: number;
   /** Alerts raised since the last collection. */
   pendingAlerts: AlertRow[];
-  /** Users changed since the last collection. */
-  dirtyUsers: UserRecord[];
+  /** Address records changed since the last collection, with their users (two parallel lists). */
+  dirtyRecordUsers: UserRecord[];
+  dirtyRecords: IpRecord[];
+  /** Windows that gained an address since the last collection, with their users. */
+  dirtyWindowUsers: UserRecord[];
+  dirtyWindows: WindowRecord[];
   /** No open window ends before this: closing windows needs no scan until the watermark passes it. */
   earliestEnd: number;
 };
@@ -82,7 +88,10 @@ export function createAccountState(): AccountState {
     currentSourceMax: Number.NEGATIVE_INFINITY,
     lateEvents: 0,
     pendingAlerts: [],
-    dirtyUsers: [],
+    dirtyRecordUsers: [],
+    dirtyRecords: [],
+    dirtyWindowUsers: [],
+    dirtyWindows: [],
     earliestEnd: Number.POSITIVE_INFINITY,
   };
 }
@@ -94,7 +103,6 @@ export function createUserRecord(user: string, windowCount: number): UserRecord 
     networkFirstSeen: new Map(),
     windows: Array.from({ length: windowCount }, () => new Map<number, WindowRecord>()),
     current: new Array<WindowRecord | undefined>(windowCount).fill(undefined),
-    dirty: false,
   };
 }
 
@@ -106,8 +114,16 @@ export function flushSourceWatermark(state: AccountState): void {
     state.sourceWatermarks.set(state.currentSource, state.currentSourceMax);
 }
 
-export function markDirty(state: AccountState, user: UserRecord): void {
-  if (user.dirty) return;
-  user.dirty = true;
-  state.dirtyUsers.push(user);
+export function markRecordDirty(state: AccountState, user: UserRecord, record: IpRecord): void {
+  if (record.dirty) return;
+  record.dirty = true;
+  state.dirtyRecordUsers.push(user);
+  state.dirtyRecords.push(record);
+}
+
+export function queueWindow(state: AccountState, user: UserRecord, window: WindowRecord): void {
+  if (window.queued) return;
+  window.queued = true;
+  state.dirtyWindowUsers.push(user);
+  state.dirtyWindows.push(window);
 }

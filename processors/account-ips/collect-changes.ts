@@ -1,4 +1,4 @@
-import type { AccountState, UserRecord } from "./account-state.js";
+import type { AccountState, UserRecord, WindowRecord } from "./account-state.js";
 import { flushSourceWatermark } from "./account-state.js";
 import type { DescribeWindow } from "./describe-window.js";
 import type { AlertRow, HistoryRow, WindowRow } from "./rows.js";
@@ -12,51 +12,29 @@ export type CollectContext = {
   lateness: number;
   /** Close every window (end of a finite input). */
   closeAll?: boolean;
+  /** Also write every open window that changed since its last row (at shutdown and at the end of an import). */
+  flushOpen?: boolean;
 };
 
 /**
- * Everything that changed since the last collection, as rows for the store,
- * plus the alerts raised meanwhile. Closed windows are emitted one last time
- * and dropped from memory. Only changed users are visited, and all users only
- * when the watermark has passed the end of the earliest open window.
+ * What changed since the last collection, as rows for the store, plus the
+ * alerts raised meanwhile; the cost follows the changes, not the state.
+ * - every address record that changed;
+ * - every window that gained an address (its distinct counts and verdict
+ *   moved), and every window closing, once more if anything changed since its
+ *   last row; a window's logins and failures are therefore current at the
+ *   latest when it closes;
+ * - closed windows leave memory. All users are visited only when the
+ *   watermark has passed the end of the earliest open window.
  */
 export function collectChanges(state: AccountState, context: CollectContext): Changes {
   flushSourceWatermark(state);
   const changes: Changes = { history: [], windows: [], alerts: state.pendingAlerts };
   state.pendingAlerts = [];
-  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
-  for (const user of state.dirtyUsers) {
-    user.dirty = false;
-    collectUser(user, changes, context);
-  }
-  state.dirtyUsers = [];
-  if (closeBefore >= state.earliestEnd) {
-    let earliestEnd = Number.POSITIVE_INFINITY;
-    for (const user of state.users.values()) {
-      for (let index = 0; index < user.windows.length; index++) {
-        const open = user.windows[index];
-        if (open === undefined) continue;
-        for (const [start, window] of open) {
-          if (window.end <= closeBefore) {
-            if (window.dirty) changes.windows.push(context.describeWindow(user, window));
-            window.dirty = false;
-            open.delete(start);
-            if (user.current[index] === window) user.current[index] = undefined;
-          } else if (window.end < earliestEnd) earliestEnd = window.end;
-        }
-      }
-    }
-    state.earliestEnd = earliestEnd;
-  }
-  return changes;
-}
-
-function collectUser(user: UserRecord, changes: Changes, context: CollectContext): void {
-  for (const record of user.ips.values()) {
-    if (!record.dirty) continue;
+  state.dirtyRecords.forEach((record, index) => {
     record.dirty = false;
     changes.history.push({
-      user: user.user,
+      user: (state.dirtyRecordUsers[index] as UserRecord).user,
       ip: record.ip,
       first_seen: record.firstSeen,
       last_seen: record.lastSeen,
@@ -70,12 +48,40 @@ function collectUser(user: UserRecord, changes: Changes, context: CollectContext
       country: record.country,
       version: record.logins + record.failures,
     });
-  }
-  for (const open of user.windows) {
-    for (const window of open.values()) {
-      if (!window.dirty) continue;
-      window.dirty = false;
-      changes.windows.push(context.describeWindow(user, window));
+  });
+  state.dirtyRecords = [];
+  state.dirtyRecordUsers = [];
+  const emit = (user: UserRecord, window: WindowRecord) => {
+    window.emittedEvents = window.events;
+    changes.windows.push(context.describeWindow(user, window));
+  };
+  state.dirtyWindows.forEach((window, index) => {
+    window.queued = false;
+    emit(state.dirtyWindowUsers[index] as UserRecord, window);
+  });
+  state.dirtyWindows = [];
+  state.dirtyWindowUsers = [];
+
+  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
+  if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
+    let earliestEnd = Number.POSITIVE_INFINITY;
+    for (const user of state.users.values()) {
+      for (let index = 0; index < user.windows.length; index++) {
+        const open = user.windows[index];
+        if (open === undefined) continue;
+        for (const [start, window] of open) {
+          if (window.end <= closeBefore) {
+            if (window.emittedEvents !== window.events) emit(user, window);
+            open.delete(start);
+            if (user.current[index] === window) user.current[index] = undefined;
+          } else {
+            if (context.flushOpen === true && window.emittedEvents !== window.events) emit(user, window);
+            if (window.end < earliestEnd) earliestEnd = window.end;
+          }
+        }
+      }
     }
+    state.earliestEnd = earliestEnd;
   }
+  return changes;
 }

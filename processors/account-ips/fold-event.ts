@@ -1,5 +1,5 @@
 import type { AccountState, IpRecord, UserRecord, WindowRecord } from "./account-state.js";
-import { createUserRecord, flushSourceWatermark, markDirty } from "./account-state.js";
+import { createUserRecord, flushSourceWatermark, markRecordDirty, queueWindow } from "./account-state.js";
 import type { AsnInfo } from "./asn-database.js";
 import { alertFor, type DescribeWindow } from "./describe-window.js";
 import type { AddressNetworks } from "./ip-networks.js";
@@ -46,8 +46,8 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
     user = createUserRecord(fact.user, context.windows.length);
     state.users.set(fact.user, user);
   }
-  markDirty(state, user);
   const record = foldHistory(user, fact, context);
+  markRecordDirty(state, user, record);
   if (context.allowlistedAddress(fact.ip)) return;
 
   const closedBefore = context.watermark - context.lateness;
@@ -69,7 +69,9 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
       }
       user.current[index] = window;
     }
-    if (foldWindow(window, fact, record) && window.networks.size >= spec.alertAt * 2 ** window.alertedLevel) {
+    if (!foldWindow(window, fact, record)) continue;
+    queueWindow(state, user, window);
+    if (window.networks.size >= spec.alertAt * 2 ** window.alertedLevel) {
       const row = context.describeWindow(user, window);
       if (row.level > window.alertedLevel) {
         window.alertedLevel = row.level;
@@ -95,7 +97,7 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
       asn: located.asn,
       asName: located.asName,
       country: located.country,
-      dirty: true,
+      dirty: false,
     };
     user.ips.set(fact.ip, record);
     noteNetworkSeen(user, record.network, fact.ts);
@@ -107,7 +109,6 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
   if (fact.offset < record.firstOffset) record.firstOffset = fact.offset;
   if (fact.success) record.logins += 1;
   else record.failures += 1;
-  record.dirty = true;
   return record;
 }
 
@@ -130,7 +131,8 @@ export function openWindow(name: string, start: number, size: number): WindowRec
     lastLogin: Number.NEGATIVE_INFINITY,
     events: 0,
     alertedLevel: 0,
-    dirty: true,
+    queued: false,
+    emittedEvents: -1,
     shape: null,
   };
 }
@@ -138,7 +140,6 @@ export function openWindow(name: string, start: number, size: number): WindowRec
 /** Returns true when the event added a new address to the window (the only time its level can change). */
 function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): boolean {
   window.events += 1;
-  window.dirty = true;
   if (!fact.success) {
     window.failures += 1;
     return false;

@@ -32,6 +32,8 @@ const WindowSnapshot = z.object({
   last: z.number().nullable(),
   events: z.number(),
   alerted: z.number(),
+  /** `events` when the window's row was last written (-1: never). */
+  emitted: z.number(),
 });
 const UserSnapshot = z.object({
   u: z.string(),
@@ -67,6 +69,7 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
           last: Number.isFinite(w.lastLogin) ? w.lastLogin : null,
           events: w.events,
           alerted: w.alertedLevel,
+          emitted: w.emittedEvents,
         });
       }
     }
@@ -151,7 +154,8 @@ export function restoreState(
         lastLogin: w.last ?? Number.NEGATIVE_INFINITY,
         events: w.events,
         alertedLevel: w.alerted,
-        dirty: false,
+        queued: false,
+        emittedEvents: w.emitted,
         shape: null,
       };
       user.windows[index]?.set(w.s, window);
