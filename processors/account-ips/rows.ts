@@ -23,6 +23,18 @@ export type HistoryRow = z.infer<typeof HistoryRowSchema>;
 export const VerdictSchema = z.enum(["normal", "roaming-phone", "suspicious", "likely-compromise", "allowlisted"]);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
+/** What a window counts: distinct addresses, /24 (/48) and /16 (/32) networks, ASNs and countries of successful logins; logins, failures; networks first seen in it. */
+const WindowCounts = {
+  ips: z.number().int(),
+  networks: z.number().int(),
+  networks16: z.number().int(),
+  asns: z.number().int(),
+  countries: z.number().int(),
+  logins: z.number().int(),
+  failures: z.number().int(),
+  new_networks: z.number().int(),
+};
+
 /** A row of `account_windows`. */
 export const WindowRowSchema = z
   .object({
@@ -30,14 +42,7 @@ export const WindowRowSchema = z
     window: z.string(),
     window_start: z.number(),
     window_end: z.number(),
-    ips: z.number().int(),
-    networks: z.number().int(),
-    networks16: z.number().int(),
-    asns: z.number().int(),
-    countries: z.number().int(),
-    logins: z.number().int(),
-    failures: z.number().int(),
-    new_networks: z.number().int(),
+    ...WindowCounts,
     first_login: z.number(),
     last_login: z.number(),
     verdict: VerdictSchema,
@@ -50,14 +55,7 @@ export type WindowRow = z.infer<typeof WindowRowSchema>;
 /** What an alert shows a person, kept as JSON in `alerts.evidence`. */
 export const AccountEvidenceSchema = z
   .object({
-    ips: z.number().int(),
-    networks: z.number().int(),
-    networks16: z.number().int(),
-    asns: z.number().int(),
-    countries: z.number().int(),
-    logins: z.number().int(),
-    failures: z.number().int(),
-    new_networks: z.number().int(),
+    ...WindowCounts,
     first_login: z.string(),
     last_login: z.string(),
     top_asns: z.array(z.object({ asn: z.number().int(), name: z.string(), ips: z.number().int() })),
