@@ -62,6 +62,13 @@ export function backfillCommand(): Command {
               `${counters.skipped} other lines, ${counters.unparsed} unparsed (kept in unparsed_lines); ` +
               `late for their window: ${pipeline.stats().lateEvents}; store: ${describeStore(config)}\n`,
           );
+          if (counters.events === 0 && counters.lines > 0) {
+            process.stderr.write(
+              "no authentication event was recognised: if these logs have a layout of their own, describe it under fieldMaps " +
+                "in the config (or try --format awk-login), check a few lines with: vigil parse --kind mail < FILE, and import again " +
+                `into a new --data folder (this one records the file as imported: ${config.data})\n`,
+            );
+          }
           return 0;
         } finally {
           progress.stop();
