@@ -1,3 +1,4 @@
+import type { AddressSet } from "./address-set.js";
 import type { AlertRow } from "./rows.js";
 
 /** In-memory state of the account-ips processor: bounded by users × their addresses and open windows, not by lines. */
@@ -21,9 +22,8 @@ export type WindowRecord = {
   window: string;
   start: number;
   end: number;
-  /** Addresses with a successful login in the window; ASNs, countries and /16s are derived from them when judged. */
-  ips: Set<IpRecord>;
-  networks: Set<string>;
+  /** Addresses with a successful login in the window; networks, ASNs, countries and /16s are derived from them. */
+  ips: AddressSet;
   logins: number;
   failures: number;
   firstLogin: number;
@@ -53,7 +53,7 @@ export type UserRecord = {
   ips: Map<string, IpRecord>;
   /** network -> earliest event time it was seen for this user. */
   networkFirstSeen: Map<string, number>;
-  /** Per configured window (by index): open windows by start time. */
+  /** Per configured window (by index): open windows by ordinal (start / size). */
   windows: Map<number, WindowRecord>[];
   /** Per configured window: the window the last event fell in (most events fall in it again). */
   current: (WindowRecord | undefined)[];

@@ -69,10 +69,10 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
       for (let index = 0; index < user.windows.length; index++) {
         const open = user.windows[index];
         if (open === undefined) continue;
-        for (const [start, window] of open) {
+        for (const [ordinal, window] of open) {
           if (window.end <= closeBefore) {
             if (window.emittedEvents !== window.events) emit(user, window);
-            open.delete(start);
+            open.delete(ordinal);
             if (user.current[index] === window) user.current[index] = undefined;
           } else {
             if (context.flushOpen === true && window.emittedEvents !== window.events) emit(user, window);

@@ -15,7 +15,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const shape = windowShape(window, config.roaming);
     const asns = shape.asns;
     const counts = {
-      networks: window.networks.size,
+      networks: window.ips.networkCount,
       asns,
       countries: shape.countries,
       outsideTopAsns: shape.outsideTopAsns,
@@ -26,7 +26,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
         ? { verdict: "normal" as const, level: 0 }
         : judgeWindow(counts, threshold, config.roaming, allowlistedUser(user.user));
     let newNetworks = 0;
-    for (const network of window.networks) {
+    for (const network of window.ips.networks()) {
       const firstSeen = user.networkFirstSeen.get(network);
       if (firstSeen !== undefined && firstSeen >= window.start && firstSeen < window.end) newNetworks += 1;
     }
@@ -36,7 +36,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
       window_start: window.start,
       window_end: window.end,
       ips: window.ips.size,
-      networks: window.networks.size,
+      networks: window.ips.networkCount,
       networks16: shape.networks16,
       asns,
       countries: shape.countries,
@@ -106,7 +106,7 @@ export function alertFor(row: WindowRow, window: WindowRecord, firedAt: number):
     last_login: new Date(row.last_login).toISOString(),
     top_asns: topAsns,
     country_codes: [...countries].sort(),
-    sample_networks: [...window.networks].slice(0, 20),
+    sample_networks: window.ips.networks().slice(0, 20),
   };
   const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
   return {

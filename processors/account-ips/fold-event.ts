@@ -1,5 +1,6 @@
 import type { AccountState, IpRecord, UserRecord, WindowRecord } from "./account-state.js";
 import { createUserRecord, flushSourceWatermark, markRecordDirty, queueWindow } from "./account-state.js";
+import { AddressSet } from "./address-set.js";
 import type { AsnInfo } from "./asn-database.js";
 import { alertFor, type DescribeWindow } from "./describe-window.js";
 import type { AddressNetworks } from "./ip-networks.js";
@@ -55,23 +56,25 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
     const spec = context.windows[index] as FoldContext["windows"][number];
     let window = user.current[index];
     if (window === undefined || fact.ts < window.start || fact.ts >= window.end) {
-      const start = fact.ts - (((fact.ts % spec.size) + spec.size) % spec.size);
+      // Windows are keyed by their ordinal (hours or days since the epoch): small integers hash fast.
+      const ordinal = Math.floor(fact.ts / spec.size);
+      const start = ordinal * spec.size;
       const open = user.windows[index] as Map<number, WindowRecord>;
-      window = open.get(start);
+      window = open.get(ordinal);
       if (window === undefined) {
         if (start + spec.size <= closedBefore) {
           state.lateEvents += 1;
           continue;
         }
         window = openWindow(spec.name, start, spec.size);
-        open.set(start, window);
+        open.set(ordinal, window);
         if (window.end < state.earliestEnd) state.earliestEnd = window.end;
       }
       user.current[index] = window;
     }
     if (!foldWindow(window, fact, record)) continue;
     queueWindow(state, user, window);
-    if (window.networks.size >= spec.alertAt * 2 ** window.alertedLevel) {
+    if (window.ips.networkCount >= spec.alertAt * 2 ** window.alertedLevel) {
       const row = context.describeWindow(user, window);
       if (row.level > window.alertedLevel) {
         window.alertedLevel = row.level;
@@ -123,8 +126,7 @@ export function openWindow(name: string, start: number, size: number): WindowRec
     window: name,
     start,
     end: start + size,
-    ips: new Set(),
-    networks: new Set(),
+    ips: new AddressSet(),
     logins: 0,
     failures: 0,
     firstLogin: Number.POSITIVE_INFINITY,
@@ -149,9 +151,5 @@ function foldWindow(window: WindowRecord, fact: AuthFact, record: IpRecord): boo
   window.logins += 1;
   if (fact.ts < window.firstLogin) window.firstLogin = fact.ts;
   if (fact.ts > window.lastLogin) window.lastLogin = fact.ts;
-  const before = window.ips.size;
-  window.ips.add(record);
-  if (window.ips.size === before) return false;
-  window.networks.add(record.network);
-  return true;
+  return window.ips.add(record);
 }

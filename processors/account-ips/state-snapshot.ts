@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AccountState, IpRecord, WindowRecord } from "./account-state.js";
 import { createAccountState, createUserRecord, flushSourceWatermark } from "./account-state.js";
+import { AddressSet } from "./address-set.js";
 
 /**
  * The processor's state as a JSON document, written beside the checkpoints
@@ -25,7 +26,6 @@ const WindowSnapshot = z.object({
   s: z.number(),
   e: z.number(),
   ips: z.array(z.string()),
-  net: z.array(z.string()),
   logins: z.number(),
   failures: z.number(),
   first: z.number().nullable(),
@@ -62,7 +62,6 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
           s: w.start,
           e: w.end,
           ips: [...w.ips].map((record) => record.ip),
-          net: [...w.networks],
           logins: w.logins,
           failures: w.failures,
           first: Number.isFinite(w.firstLogin) ? w.firstLogin : null,
@@ -146,8 +145,7 @@ export function restoreState(
         window: w.w,
         start: w.s,
         end: w.e,
-        ips: new Set(w.ips.flatMap((ip) => user.ips.get(ip) ?? [])),
-        networks: new Set(w.net),
+        ips: addressesOf(w.ips.flatMap((ip) => user.ips.get(ip) ?? [])),
         logins: w.logins,
         failures: w.failures,
         firstLogin: w.first ?? Number.POSITIVE_INFINITY,
@@ -158,7 +156,7 @@ export function restoreState(
         emittedEvents: w.emitted,
         shape: null,
       };
-      user.windows[index]?.set(w.s, window);
+      user.windows[index]?.set(Math.floor(w.s / (w.e - w.s)), window);
       if (window.end < state.earliestEnd) state.earliestEnd = window.end;
     }
     state.users.set(u.u, user);
@@ -166,4 +164,10 @@ export function restoreState(
   state.sourceWatermarks = new Map(snapshot.sources);
   state.lateEvents = snapshot.lateEvents;
   return { state, finished: new Set(snapshot.finished) };
+}
+
+function addressesOf(records: IpRecord[]): AddressSet {
+  const set = new AddressSet();
+  for (const record of records) set.add(record);
+  return set;
 }
