@@ -5,10 +5,20 @@ import { alertsCommand } from "../cli/alerts.js";
 import { backfillCommand } from "../cli/backfill.js";
 import { demoCommand } from "../cli/demo.js";
 import { historyCommand } from "../cli/history.js";
+import { kafkaCommand } from "../cli/kafka.js";
 import { migrateCommand } from "../cli/migrate.js";
 import { parseCommand } from "../cli/parse.js";
+import { processCommand } from "../cli/process.js";
 import { runCommand } from "../cli/run.js";
+import { shipCommand } from "../cli/ship.js";
+import { storeCommand } from "../cli/store.js";
 import { topCommand } from "../cli/top.js";
+
+// `vigil top | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 const program = new Command("vigil")
   .description(
@@ -38,6 +48,10 @@ for (const command of [
   alertsCommand(),
   parseCommand(),
   migrateCommand(),
+  storeCommand(),
+  kafkaCommand(),
+  shipCommand(),
+  processCommand(),
 ]) {
   program.addCommand(command);
 }

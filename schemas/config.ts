@@ -111,11 +111,80 @@ export const TailSchema = z
   })
   .strict();
 
+export const TopicSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._-]+$/, "a Kafka topic name: letters, digits, '.', '_' and '-'"),
+    partitions: z.number().int().min(1).describe("partitions: the most workers of one group that can share the topic"),
+    retention: duration.describe("how long records are kept (retention.ms)"),
+    compact: z.boolean().default(false).describe("cleanup.policy=compact,delete (keep the latest record per key)"),
+  })
+  .strict();
+export type TopicConfig = z.infer<typeof TopicSchema>;
+
+const topic = (name: string, partitions: number, retention: string) =>
+  TopicSchema.default({ name, partitions, retention, compact: false });
+
+export const KafkaSchema = z
+  .object({
+    brokers: z
+      .array(z.string().regex(/^[^\s:]+:\d+$/, "HOST:PORT, such as 127.0.0.1:9092"))
+      .min(1)
+      .describe("bootstrap brokers"),
+    clientId: z.string().default("vigil"),
+    topics: z
+      .object({
+        rawMail: topic("vigil.raw.mail", 6, "7d").describe("raw mail log lines from the shippers, keyed by host"),
+        mailAuth: topic("vigil.events.mail-auth", 12, "7d").describe("parsed mail auth events, keyed by user"),
+        alerts: topic("vigil.alerts", 1, "30d").describe("alerts as they fire, keyed by subject"),
+        dlq: topic("vigil.dlq", 1, "30d").describe("records no stage could read, with the reason"),
+      })
+      .strict()
+      .default({
+        rawMail: { name: "vigil.raw.mail", partitions: 6, retention: "7d", compact: false },
+        mailAuth: { name: "vigil.events.mail-auth", partitions: 12, retention: "7d", compact: false },
+        alerts: { name: "vigil.alerts", partitions: 1, retention: "30d", compact: false },
+        dlq: { name: "vigil.dlq", partitions: 1, retention: "30d", compact: false },
+      }),
+    groups: z
+      .object({
+        parse: z.string().default("vigil-parse"),
+        accountIps: z.string().default("vigil-account-ips"),
+      })
+      .strict()
+      .default({ parse: "vigil-parse", accountIps: "vigil-account-ips" }),
+    ship: z
+      .object({
+        host: z.string().optional().describe("this server's name in the records' key (default: the OS host name)"),
+        maxRecordBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(900_000)
+          .default(256 * 1024)
+          .describe("complete lines per record, at most this many bytes"),
+        batchRecords: z.number().int().min(1).default(64).describe("records per produce request"),
+      })
+      .strict()
+      .default({ maxRecordBytes: 256 * 1024, batchRecords: 64 }),
+    commitInterval: duration
+      .default("1s")
+      .describe("longest time a worker holds processed records before writing rows and committing offsets"),
+    sessionTimeout: duration
+      .default("10s")
+      .describe("consumer group session timeout (a dead worker's partitions move after it)"),
+  })
+  .strict();
+export type KafkaConfig = z.infer<typeof KafkaSchema>;
+
 export const ConfigSchema = z
   .object({
     data: z.string().default("./vigil-data").describe("folder for the embedded store, checkpoints and processor state"),
     timezone: z.string().default("UTC").describe("IANA zone of syslog timestamps that carry none (RFC 3164)"),
     clickhouse: ClickHouseSchema.optional(),
+    kafka: KafkaSchema.optional().describe("scaled-out mode: where `vigil ship` and `vigil process` meet"),
     sources: z.array(SourceSchema).default([]),
     fieldMaps: z.record(z.string(), FieldMapSchema).default({}).describe("custom whitespace-field layouts, by name"),
     accountIps: AccountIpsSchema.default(AccountIpsSchema.parse({})),

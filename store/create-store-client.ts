@@ -21,7 +21,15 @@ export type StoreOptions = {
 export function createStoreClient(options: StoreOptions): ClickHouseClient {
   if (options.clickhouse !== undefined) {
     const { url, database, username, password } = options.clickhouse;
-    return createClient({ url, database, username, password, request_timeout: 120_000 });
+    // Progress headers keep a long query's connection alive through proxies (and quiet the client's warning).
+    return createClient({
+      url,
+      database,
+      username,
+      password,
+      request_timeout: 120_000,
+      clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: "60000" },
+    });
   }
   const path = join(options.dataDir, "chdb");
   mkdirSync(path, { recursive: true });

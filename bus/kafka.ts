@@ -1,0 +1,38 @@
+import { Kafka, type KafkaConfig as KafkaJsConfig, type LogEntry, logLevel } from "kafkajs";
+import type { Logger } from "../runtime/logger.js";
+import type { KafkaConfig } from "../schemas/config.js";
+
+/**
+ * The one place Vigil builds a kafkajs client: brokers and client id from the
+ * config, kafkajs' own log lines routed into Vigil's logger. Everything
+ * Kafka-specific lives in bus/, so another client could replace kafkajs.
+ */
+export function createKafka(config: KafkaConfig, logger: Logger, suffix = ""): Kafka {
+  const options: KafkaJsConfig = {
+    clientId: `${config.clientId}${suffix}`,
+    brokers: config.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        if (level <= logLevel.ERROR) logger.info({ kafka: rest }, `kafka: ${message}`);
+        else logger.debug({ kafka: rest }, `kafka: ${message}`);
+      },
+  };
+  return new Kafka(options);
+}
+
+/** Header values as strings (kafkajs hands them over as Buffers). */
+export function headerStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  for (const [key, value] of Object.entries(headers)) {
+    if (Buffer.isBuffer(value)) out[key] = value.toString("utf8");
+    else if (typeof value === "string") out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+import { Command, Option } from "commander";
+import { Registry } from "prom-client";
+import { createKafka } from "../bus/kafka.js";
+import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
+import { startAccountIpsStage } from "../processors/kafka/account-ips-stage.js";
+import { type RunningStage, startParseStage } from "../processors/kafka/parse-stage.js";
+import { createLogger } from "../runtime/logger.js";
+import { createMetrics } from "../runtime/metrics.js";
+import { createStageMetrics } from "../runtime/stage-metrics.js";
+import { withGlobalOptions } from "./global-options.js";
+import { requireKafka } from "./kafka.js";
+import { loadConfig } from "./load-config.js";
+import { describeStore } from "./open-pipeline.js";
+import { openStore } from "./open-store.js";
+import { runAction } from "./run-action.js";
+import { serveMetricsIfAsked } from "./serve-metrics.js";
+
+export function processCommand(): Command {
+  return withGlobalOptions(new Command("process"))
+    .description(
+      "a stream-processing worker of the scaled-out mode: parse raw lines from Kafka (role parse), aggregate accounts' addresses (role account-ips), or both; run several with the same config to share the partitions; SIGINT or SIGTERM checkpoints and leaves the group",
+    )
+    .addOption(
+      new Option("--role <role>", "which stage this worker runs")
+        .choices(["parse", "account-ips", "all"])
+        .default("all"),
+    )
+    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
+    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1")
+    .action(
+      runAction(async (options: Record<string, string | boolean>) => {
+        const config = loadConfig(options as Record<string, string>);
+        const kafkaConfig = requireKafka(config);
+        const logger = createLogger(options.verbose === true ? { level: "debug" } : { level: "warn" });
+        const registry = new Registry();
+        const metrics = createMetrics(registry);
+        const stageMetrics = createStageMetrics(registry);
+        const client = await openStore(config);
+        const role = String(options.role ?? "all");
+        const kafka = createKafka(kafkaConfig, logger, `-${role}`);
+        const deps = { config, kafkaConfig, kafka, client, logger, metrics, stageMetrics };
+        const stages: RunningStage[] = [];
+        if (role === "parse" || role === "all") stages.push(await startParseStage(deps));
+        if (role === "account-ips" || role === "all") {
+          stages.push(await startAccountIpsStage({ ...deps, asnDatabase: loadAsnDatabase() }));
+        }
+        const server = await serveMetricsIfAsked(options, registry, () => ({
+          ok: true,
+          detail: `ok: last batch ${Math.round((Date.now() - Math.max(...stages.map((stage) => stage.lastProgressAt()))) / 1000)} s ago`,
+        }));
+        process.stderr.write(
+          `processing (${role}) from ${kafkaConfig.brokers.join(",")} into ${describeStore(config)}; Ctrl-C to stop\n`,
+        );
+        const stopped = new Promise<void>((resolve) => {
+          process.once("SIGINT", () => resolve());
+          process.once("SIGTERM", () => resolve());
+        });
+        let failure: unknown = null;
+        await Promise.race([stopped, ...stages.map((stage) => stage.done)]).catch((error: unknown) => {
+          failure = error;
+        });
+        for (const stage of stages) await stage.stop().catch((error: unknown) => (failure ??= error));
+        await server?.close();
+        await client.close();
+        if (failure !== null) throw failure;
+        process.stderr.write("stopped: checkpoints written, group left\n");
+        return 0;
+      }),
+    );
+}

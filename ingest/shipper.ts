@@ -1,0 +1,177 @@
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
+import { loadStateFile, saveStateFile } from "../processors/state-file.js";
+import { parseDuration } from "../runtime/duration.js";
+import type { Logger } from "../runtime/logger.js";
+import type { ShipMetrics } from "../runtime/ship-metrics.js";
+import type { KafkaConfig, VigilConfig } from "../schemas/config.js";
+import type { RawMailHeaders } from "../schemas/raw-mail-record.js";
+import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import { escapeTsv } from "../store/tsv.js";
+import { createFileTailer } from "./file-tailer.js";
+import type { SourcePosition } from "./line-chunk.js";
+import { splitIntoRuns } from "./split-records.js";
+
+export type ShipperDeps = {
+  config: VigilConfig;
+  kafkaConfig: KafkaConfig;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: ShipMetrics;
+  /** Where `vigil status` finds the positions (optional: a shipper needs no store). */
+  store?: ClickHouseClient;
+};
+
+export type Shipper = {
+  run(signal: AbortSignal): Promise<void>;
+  /** Time of the last acknowledged send, or of the start. */
+  lastAckAt(): number;
+  /** Lines read but not yet acknowledged by the broker. */
+  holding(): number;
+};
+
+/**
+ * `vigil ship`: tails the configured sources (the same tailer as `vigil run`)
+ * and produces their raw lines to the raw topic, keyed by host. One chunk per
+ * source is in flight at a time, so memory is bounded whatever the broker
+ * does; when the broker is slow or away, sending is retried with a capped
+ * backoff and reading waits. A file's checkpoint advances only after the
+ * broker acknowledged its lines (idempotent producer, acks from all replicas).
+ */
+export function createShipper(deps: ShipperDeps): Shipper {
+  const { config, kafkaConfig, logger, metrics } = deps;
+  const host = kafkaConfig.ship.host ?? hostname();
+  const statePath = join(config.data, "ship-state.json");
+  const saved = loadStateFile(statePath);
+  const positions = new Map<string, SourcePosition>();
+  for (const position of saved?.positions ?? []) positions.set(position.sourceId, position);
+  let lastAck = Date.now();
+  let held = 0;
+  let producer: Producer | null = null;
+
+  const connected = async (): Promise<Producer> => {
+    if (producer !== null) return producer;
+    const fresh = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await fresh.connect();
+    producer = fresh;
+    return fresh;
+  };
+
+  const send = async (messages: Message[], lines: number, signal: AbortSignal) => {
+    let backoff = 500;
+    let warned = false;
+    held += lines;
+    metrics.holding.set(held);
+    for (;;) {
+      const stop = metrics.sendSeconds.startTimer();
+      try {
+        const current = await connected();
+        await current.send({
+          topic: kafkaConfig.topics.rawMail.name,
+          messages,
+          acks: -1,
+          compression: CompressionTypes.GZIP,
+        });
+        stop();
+        held -= lines;
+        metrics.holding.set(held);
+        lastAck = Date.now();
+        if (warned) logger.warn({ lines }, "Kafka is reachable again: shipping resumed");
+        return;
+      } catch (error) {
+        metrics.errors.inc({ stage: "ship" });
+        if (!warned) {
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error), holding: held },
+            "Kafka did not acknowledge: holding the lines back and retrying (nothing is lost; the file checkpoint waits)",
+          );
+          warned = true;
+        }
+        const stale = producer;
+        producer = null;
+        await stale?.disconnect().catch(() => undefined);
+        if (signal.aborted) throw error;
+        await sleep(backoff, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) throw error;
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  };
+
+  let lastSave = 0;
+  let lastPublished = 0;
+  const checkpoint = async (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastSave < 200) return;
+    lastSave = now;
+    saveStateFile(statePath, {
+      version: 1,
+      savedAt: new Date(now).toISOString(),
+      positions: [...positions.values()],
+      accountIps: null,
+    });
+    if (deps.store !== undefined && (force || now - lastPublished >= 2_000)) {
+      lastPublished = now;
+      const rows = [...positions.values()].map((position) =>
+        [escapeTsv(host), escapeTsv(position.path), position.sourceId, position.inode, position.offset, now].join("\t"),
+      );
+      await insertTsvRows(deps.store, {
+        table: "ship_positions",
+        columns: ["host", "path", "source_id", "inode", "offset", "updated_at"],
+        rows,
+      }).catch((error: unknown) =>
+        logger.warn({ err: String(error) }, "could not record shipper positions in the store"),
+      );
+    }
+  };
+
+  const shipSource = async (source: VigilConfig["sources"][number], signal: AbortSignal) => {
+    const tailer = createFileTailer({
+      path: source.path,
+      pollIntervalMs: parseDuration(config.tail.pollInterval, "tail.pollInterval"),
+      checkpoints: { get: (sourceId) => positions.get(sourceId), all: () => positions.values() },
+      logger,
+    });
+    for await (const { chunk, position } of tailer.chunks(signal)) {
+      const runs = splitIntoRuns(chunk.data, chunk.startOffset, kafkaConfig.ship.maxRecordBytes);
+      let lines = 0;
+      const messages: Message[] = runs.map((run) => {
+        lines += run.lines;
+        const headers: RawMailHeaders = {
+          host,
+          path: chunk.path,
+          source: chunk.sourceId,
+          inode: String(position.inode),
+          offset: String(run.offset),
+          format: source.format,
+          ...(source.host === undefined ? {} : { "default-host": source.host }),
+        };
+        return { key: host, value: run.data, headers };
+      });
+      for (let start = 0; start < messages.length; start += kafkaConfig.ship.batchRecords) {
+        await send(messages.slice(start, start + kafkaConfig.ship.batchRecords), start === 0 ? lines : 0, signal);
+      }
+      metrics.lines.inc(lines);
+      metrics.bytes.inc(chunk.data.length);
+      metrics.records.inc(messages.length);
+      positions.set(position.sourceId, position);
+      await checkpoint(false);
+    }
+  };
+
+  return {
+    async run(signal) {
+      try {
+        await Promise.all(config.sources.map((source) => shipSource(source, signal)));
+      } finally {
+        await checkpoint(true).catch(() => undefined);
+        await producer?.disconnect().catch(() => undefined);
+      }
+    },
+    lastAckAt: () => lastAck,
+    holding: () => held,
+  };
+}

@@ -1,0 +1,258 @@
+import { CompressionTypes, type Consumer, type Message, type Producer } from "kafkajs";
+import { z } from "zod";
+import { parseDuration } from "../../runtime/duration.js";
+import { MailAuthEventSchema } from "../../schemas/mail-auth-event.js";
+import { loadCheckpoint, saveCheckpoint } from "../../store/processor-checkpoints.js";
+import { type AccountIpsProcessor, createAccountIpsProcessor } from "../account-ips/account-ips-processor.js";
+import type { AsnDatabase } from "../account-ips/asn-database.js";
+import type { AlertRow } from "../account-ips/rows.js";
+import { StateSnapshotSchema } from "../account-ips/state-snapshot.js";
+import { encodeAccountRows, insertEncoded } from "../mail-rows.js";
+import { crashed } from "./consumer-crash.js";
+import { deadLetter } from "./dead-letter.js";
+import type { RunningStage, StageDeps } from "./parse-stage.js";
+
+/** What a partition's checkpoint holds: the aggregation's state and the highest offset counted per source. */
+const PartitionStateSchema = z.object({
+  version: z.literal(1),
+  seen: z.array(z.tuple([z.string(), z.number()])),
+  accountIps: StateSnapshotSchema,
+});
+
+type PartitionState = {
+  processor: AccountIpsProcessor;
+  /** First offset of the partition not folded yet (null: nothing folded and no checkpoint). */
+  nextOffset: bigint | null;
+  /** Per source: the highest line offset counted. Events of one source reach a partition in order, so anything at or below it is a redelivery. */
+  seen: Map<string, number>;
+  lastData: Map<string, number>;
+  /** Offset covered by the last checkpoint written. */
+  savedOffset: bigint | null;
+  lastFlush: number;
+};
+
+/**
+ * The account-ips stage of `vigil process`: mail auth events
+ * (`vigil.events.mail-auth`, keyed by user) in; per partition, the same
+ * aggregation as the embedded pipeline. Every commit interval a partition's
+ * rows are written, then its checkpoint (state and next offset, one row in
+ * `processor_checkpoints`), then its alerts are published to `vigil.alerts`
+ * and the Kafka offset is committed. A worker that takes a partition
+ * (restart, rebalance) loads the checkpoint and skips what it covers, so the
+ * counts continue exactly; redelivered events (a parse worker replaying after
+ * a crash) are recognised by their source offset and not counted twice.
+ */
+export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnDatabase }): Promise<RunningStage> {
+  const { kafkaConfig, logger, stageMetrics, client } = deps;
+  const topic = kafkaConfig.topics.mailAuth.name;
+  const stage = kafkaConfig.groups.accountIps;
+  const commitMs = parseDuration(kafkaConfig.commitInterval, "kafka.commitInterval");
+  const idleMs = parseDuration(deps.config.accountIps.lateness, "accountIps.lateness");
+  const states = new Map<number, PartitionState>();
+  let lock: Promise<void> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = lock.then(work);
+    lock = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  };
+
+  const sessionTimeout = parseDuration(kafkaConfig.sessionTimeout, "kafka.sessionTimeout");
+  const consumer: Consumer = deps.kafka.consumer({
+    groupId: stage,
+    sessionTimeout,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+    rebalanceTimeout: sessionTimeout * 3,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+    allowAutoTopicCreation: false,
+  });
+  const producer: Producer = deps.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
+  consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
+  let lastProgress = Date.now();
+
+  const load = async (partition: number): Promise<PartitionState> => {
+    const processor = createAccountIpsProcessor({ config: deps.config.accountIps, asnDatabase: deps.asnDatabase });
+    const saved = await loadCheckpoint(client, { stage, topic, partition });
+    const state: PartitionState = {
+      processor,
+      nextOffset: null,
+      seen: new Map(),
+      lastData: new Map(),
+      savedOffset: null,
+      lastFlush: Date.now(),
+    };
+    if (saved !== null) {
+      const parsed = PartitionStateSchema.parse(JSON.parse(saved.state));
+      processor.restore(parsed.accountIps);
+      state.seen = new Map(parsed.seen);
+      state.nextOffset = BigInt(saved.nextOffset);
+      state.savedOffset = state.nextOffset;
+    } else {
+      // Never checkpointed: this partition is counted from its first record, wherever the fetch position is.
+      const offsets = await admin.fetchTopicOffsets(topic);
+      state.nextOffset = BigInt(offsets.find((entry) => entry.partition === partition)?.low ?? "0");
+    }
+    states.set(partition, state);
+    logger.info({ partition, nextOffset: saved?.nextOffset ?? "start" }, "account-ips: partition state loaded");
+    return state;
+  };
+
+  const flush = async (partition: number, state: PartitionState, final: boolean) => {
+    if (state.nextOffset === null || (state.nextOffset === state.savedOffset && !final)) return;
+    const stop = stageMetrics.batchSeconds.startTimer({ stage: "account-ips" });
+    const now = Date.now();
+    for (const [sourceId, at] of state.lastData) {
+      if (now - at > idleMs) {
+        state.processor.finishSource(sourceId);
+        state.lastData.delete(sourceId);
+      }
+    }
+    const changes = state.processor.collect(final ? { flushOpen: true } : {});
+    const snapshot = JSON.stringify({ version: 1, seen: [...state.seen], accountIps: state.processor.snapshot() });
+    const offset = state.nextOffset;
+    await insertEncoded(client, { events: [], unparsed: [], ...encodeAccountRows(changes) }, deps.metrics);
+    await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
+    await publishAlerts(changes.alerts);
+    state.savedOffset = offset;
+    state.lastFlush = now;
+    try {
+      await consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+    } catch (error) {
+      // The checkpoint in the store is what counts; the group offset only saves replaying (and feeds lag figures).
+      logger.info(
+        { partition, err: String(error) },
+        "account-ips: offset commit refused (rebalance); the checkpoint holds",
+      );
+    }
+    stop();
+  };
+
+  const publishAlerts = async (alerts: AlertRow[]) => {
+    if (alerts.length === 0) return;
+    const messages: Message[] = alerts.map((alert) => ({ key: alert.subject, value: JSON.stringify(alert) }));
+    await producer.send({
+      topic: kafkaConfig.topics.alerts.name,
+      messages,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+    });
+    for (const alert of alerts) deps.metrics.alerts.inc({ kind: alert.kind });
+    stageMetrics.recordsOut.inc({ stage: "account-ips" }, alerts.length);
+  };
+
+  const timer = setInterval(
+    () => {
+      exclusive(async () => {
+        for (const [partition, state] of states) {
+          if (Date.now() - state.lastFlush >= commitMs) await flush(partition, state, false);
+        }
+      }).catch((error: unknown) => {
+        stageMetrics.errors.inc({ stage: "account-ips" });
+        logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
+      });
+    },
+    Math.max(100, Math.floor(commitMs / 2)),
+  );
+
+  const done = crashed(consumer);
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      await exclusive(async () => {
+        const partition = batch.partition;
+        const state = states.get(partition) ?? (await load(partition));
+        const first = BigInt(batch.firstOffset() ?? "0");
+        if (state.nextOffset !== null && first > state.nextOffset) {
+          // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
+          consumer.seek({ topic, partition, offset: state.nextOffset.toString() });
+          return;
+        }
+        const dead: Message[] = [];
+        let folded = 0;
+        let duplicates = 0;
+        for (const message of batch.messages) {
+          const offset = BigInt(message.offset);
+          if (state.nextOffset !== null && offset < state.nextOffset) continue;
+          state.nextOffset = offset + 1n;
+          const where = { stage: "account-ips", topic, partition, offset: message.offset };
+          let value: unknown;
+          try {
+            value = JSON.parse(message.value?.toString("utf8") ?? "");
+          } catch {
+            dead.push(deadLetter(message, "value is not JSON", where));
+            continue;
+          }
+          const parsed = MailAuthEventSchema.safeParse(value);
+          if (!parsed.success) {
+            const reason = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+            dead.push(deadLetter(message, `not a mail auth event: ${reason}`, where));
+            continue;
+          }
+          const event = parsed.data;
+          const seen = state.seen.get(event.source_id);
+          if (seen !== undefined && event.offset <= seen) {
+            duplicates += 1;
+            continue;
+          }
+          state.seen.set(event.source_id, event.offset);
+          if (!state.lastData.has(event.source_id)) state.processor.resumeSource(event.source_id);
+          state.lastData.set(event.source_id, Date.now());
+          state.processor.fold({
+            ts: event.ts,
+            user: event.user,
+            ip: event.ip,
+            success: event.success,
+            sourceId: event.source_id,
+            offset: event.offset,
+          });
+          folded += 1;
+        }
+        if (dead.length > 0) {
+          await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+          stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
+          logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
+        }
+        resolveOffset(batch.lastOffset());
+        if (Date.now() - state.lastFlush >= commitMs) await flush(partition, state, false);
+        stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
+        stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
+        stageMetrics.lag.set(
+          { stage: "account-ips", partition: String(partition) },
+          Math.max(0, Number(batch.offsetLag())),
+        );
+        lastProgress = Date.now();
+      });
+      await heartbeat();
+    },
+  });
+
+  return {
+    done,
+    async stop() {
+      clearInterval(timer);
+      await consumer.stop();
+      await exclusive(async () => {
+        for (const [partition, state] of states) await flush(partition, state, true);
+      });
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+    lastProgressAt: () => lastProgress,
+  };
+}
