@@ -11,6 +11,7 @@ import { parseCommand } from "../cli/parse.js";
 import { processCommand } from "../cli/process.js";
 import { runCommand } from "../cli/run.js";
 import { shipCommand } from "../cli/ship.js";
+import { statusCommand } from "../cli/status.js";
 import { storeCommand } from "../cli/store.js";
 import { topCommand } from "../cli/top.js";
 
@@ -52,6 +53,7 @@ for (const command of [
   kafkaCommand(),
   shipCommand(),
   processCommand(),
+  statusCommand(),
 ]) {
   program.addCommand(command);
 }

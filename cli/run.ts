@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { createFileTailer } from "../ingest/file-tailer.js";
+import { readSourceId } from "../ingest/read-file-chunks.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
 import { parseDuration } from "../runtime/duration.js";
 import { InputError } from "../runtime/errors.js";
@@ -70,6 +71,15 @@ export function runCommand(): Command {
           });
         }, flushMs);
 
+        // Every file that exists is declared before any is read: a file read first must not close
+        // the windows the others still have lines for (their lines would count as late).
+        for (const source of config.sources) {
+          const sourceId = await readSourceId(source.path).catch(() => "");
+          if (sourceId !== "") {
+            pipeline.beginSource(sourceId);
+            pipeline.resumeSource(sourceId);
+          }
+        }
         const consumers = config.sources.map(async (source) => {
           const parser = createMailLineParser({
             format: source.format,

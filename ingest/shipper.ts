@@ -50,14 +50,20 @@ export function createShipper(deps: ShipperDeps): Shipper {
   for (const position of saved?.positions ?? []) positions.set(position.sourceId, position);
   let lastAck = Date.now();
   let held = 0;
-  let producer: Producer | null = null;
-
-  const connected = async (): Promise<Producer> => {
-    if (producer !== null) return producer;
-    const fresh = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await fresh.connect();
-    producer = fresh;
-    return fresh;
+  /** One producer for every source, created on first use and again after a failure. */
+  let producer: Promise<Producer> | null = null;
+  const connected = (): Promise<Producer> => {
+    producer ??= (async () => {
+      const fresh = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await fresh.connect();
+      return fresh;
+    })();
+    return producer;
+  };
+  const dropProducer = async () => {
+    const stale = producer;
+    producer = null;
+    await stale?.then((old) => old.disconnect()).catch(() => undefined);
   };
 
   const send = async (messages: Message[], lines: number, signal: AbortSignal) => {
@@ -90,9 +96,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
           );
           warned = true;
         }
-        const stale = producer;
-        producer = null;
-        await stale?.disconnect().catch(() => undefined);
+        await dropProducer();
         if (signal.aborted) throw error;
         await sleep(backoff, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) throw error;
@@ -101,31 +105,31 @@ export function createShipper(deps: ShipperDeps): Shipper {
     }
   };
 
-  let lastSave = 0;
-  let lastPublished = 0;
-  const checkpoint = async (force: boolean) => {
-    const now = Date.now();
-    if (!force && now - lastSave < 200) return;
-    lastSave = now;
+  let unpublished = false;
+  const checkpoint = () => {
     saveStateFile(statePath, {
       version: 1,
-      savedAt: new Date(now).toISOString(),
+      savedAt: new Date().toISOString(),
       positions: [...positions.values()],
       accountIps: null,
     });
-    if (deps.store !== undefined && (force || now - lastPublished >= 2_000)) {
-      lastPublished = now;
-      const rows = [...positions.values()].map((position) =>
-        [escapeTsv(host), escapeTsv(position.path), position.sourceId, position.inode, position.offset, now].join("\t"),
-      );
-      await insertTsvRows(deps.store, {
-        table: "ship_positions",
-        columns: ["host", "path", "source_id", "inode", "offset", "updated_at"],
-        rows,
-      }).catch((error: unknown) =>
-        logger.warn({ err: String(error) }, "could not record shipper positions in the store"),
-      );
-    }
+    unpublished = true;
+  };
+  /** Positions into the store for `vigil status` (at most every 2 s; best effort). */
+  const publish = async () => {
+    if (deps.store === undefined || !unpublished) return;
+    unpublished = false;
+    const now = Date.now();
+    const rows = [...positions.values()].map((position) =>
+      [escapeTsv(host), escapeTsv(position.path), position.sourceId, position.inode, position.offset, now].join("\t"),
+    );
+    await insertTsvRows(deps.store, {
+      table: "ship_positions",
+      columns: ["host", "path", "source_id", "inode", "offset", "updated_at"],
+      rows,
+    }).catch((error: unknown) =>
+      logger.warn({ err: String(error) }, "could not record shipper positions in the store"),
+    );
   };
 
   const shipSource = async (source: VigilConfig["sources"][number], signal: AbortSignal) => {
@@ -158,17 +162,23 @@ export function createShipper(deps: ShipperDeps): Shipper {
       metrics.bytes.inc(chunk.data.length);
       metrics.records.inc(messages.length);
       positions.set(position.sourceId, position);
-      await checkpoint(false);
+      checkpoint();
     }
   };
 
   return {
     async run(signal) {
+      const timer = setInterval(() => void publish(), 2_000);
       try {
         await Promise.all(config.sources.map((source) => shipSource(source, signal)));
+      } catch (error) {
+        // Stopped while Kafka was away: what was not acknowledged is sent again at the next start.
+        if (!signal.aborted) throw error;
+        logger.warn("stopped before Kafka acknowledged every line read; they will be sent at the next start");
       } finally {
-        await checkpoint(true).catch(() => undefined);
-        await producer?.disconnect().catch(() => undefined);
+        clearInterval(timer);
+        await publish();
+        await dropProducer();
       }
     },
     lastAckAt: () => lastAck,

@@ -80,7 +80,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
-  consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
+  let assigned: number[] = [];
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    states.clear();
+    assigned = event.payload.memberAssignment[topic] ?? [];
+  });
   let lastProgress = Date.now();
 
   const load = async (partition: number): Promise<PartitionState> => {
@@ -246,8 +250,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     async stop() {
       clearInterval(timer);
       await consumer.stop();
+      // Every partition this worker holds writes its open windows' latest counts, also those idle since the last rebalance.
       await exclusive(async () => {
-        for (const [partition, state] of states) await flush(partition, state, true);
+        for (const partition of new Set([...assigned, ...states.keys()])) {
+          await flush(partition, states.get(partition) ?? (await load(partition)), true);
+        }
       });
       await consumer.disconnect();
       await producer.disconnect();

@@ -19,10 +19,16 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 
 export const KAFKA_VERSION = "3.9.2";
-const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
+/** The folder holding package.json, from the sources (scripts/kafka) or the build (dist/scripts/kafka). */
+function findRepoRoot(): string {
+  let folder = import.meta.dirname;
+  while (!existsSync(join(folder, "package.json")) && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+}
+const repoRoot = findRepoRoot();
 const pomPath = join(repoRoot, "scripts", "kafka", "pom.xml");
 const defaultCache = join(repoRoot, ".vigil-cache", "kafka");
 
@@ -30,6 +36,7 @@ export type KafkaBroker = {
   /** `127.0.0.1:PORT`, for kafkajs `brokers`. */
   bootstrap: string;
   port: number;
+  controllerPort: number;
   pid: number;
   runDir: string;
   /** SIGTERM (clean shutdown), SIGKILL after 30 s, then the run folder is removed unless `keepData`. */
@@ -225,6 +232,7 @@ export async function startKafkaBroker(options: StartOptions = {}): Promise<Kafk
   return {
     bootstrap: `127.0.0.1:${port}`,
     port,
+    controllerPort,
     pid,
     runDir,
     output,

@@ -4,10 +4,10 @@
  * Its data folder is kept between stops; `kafka:stop -- --wipe` removes it.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { KafkaSetupError, startKafkaBroker } from "./kafka-broker.js";
 
-const cache = join(resolve(import.meta.dirname, "..", "..", ".."), ".vigil-cache", "kafka");
+const cache = join(process.cwd(), ".vigil-cache", "kafka");
 const statePath = join(cache, "dev.json");
 const runDir = join(cache, "dev");
 

@@ -28,9 +28,16 @@ export function vigil(
   });
 }
 
-/** Starts the CLI in the background (for `vigil run`). */
+const background = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of background) child.kill("SIGKILL");
+});
+
+/** Starts the CLI in the background (for `vigil run`); it is killed if the test process exits first. */
 export function startVigil(args: readonly string[]): ChildProcess & { output(): string } {
   const child = spawn(process.execPath, [vigilJs, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  background.add(child);
+  child.once("exit", () => background.delete(child));
   const chunks: Buffer[] = [];
   child.stdout?.on("data", (data: Buffer) => chunks.push(data));
   child.stderr?.on("data", (data: Buffer) => chunks.push(data));

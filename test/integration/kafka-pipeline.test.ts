@@ -1,0 +1,397 @@
+import { once } from "node:events";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { MailScenario } from "../../demo/mail-scenario.js";
+import type { WrittenFile } from "../../demo/write-mail-logs.js";
+import { PipelineStateSchema } from "../../processors/state-file.js";
+import { type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
+import {
+  growingFiles,
+  queryRows,
+  resultTables,
+  scenarioLogs,
+  startStoreServer,
+  stopProcess,
+  storeClient,
+  type VigilProcess,
+  waitFor,
+} from "../helpers/scaled-out.js";
+import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+
+/**
+ * The scaled-out pipeline on a real Kafka broker (KRaft, from Maven Central
+ * jars): two shippers ("hosts") tail growing files, two `vigil process`
+ * workers share the partitions, one ClickHouse engine (chDB behind `vigil
+ * store serve`) holds the results. Every variant must end with exactly the
+ * ground truth and exactly what the embedded `vigil run` computes.
+ */
+
+const SLICES = 10;
+/**
+ * Each step appends 2.4 hours of event time at once, and the shippers start
+ * unevenly: a replay, not live traffic. A lateness over the whole day keeps
+ * every window open until the end in both pipelines, so what is compared is
+ * loss and double counting, not how far apart two hosts' replays were.
+ */
+const LATENESS = "accountIps: { lateness: 2d }";
+let broker: KafkaBroker;
+let root: string;
+let scenario: MailScenario;
+let files: WrittenFile[];
+let reference: Record<string, string[]>;
+
+type Source = { path: string; format: string; host?: string };
+
+function sourcesYaml(sources: readonly Source[]): string {
+  return sources
+    .map(
+      (source) =>
+        `  - { path: ${source.path}, format: ${source.format}${source.host === undefined ? "" : `, host: ${source.host}`} }`,
+    )
+    .join("\n");
+}
+
+function writeConfig(
+  path: string,
+  options: { name: string; storeUrl?: string; data: string; host?: string; sources: Source[] },
+) {
+  const { name } = options;
+  writeFileSync(
+    path,
+    [
+      `data: ${options.data}`,
+      ...(options.storeUrl === undefined ? [] : [`clickhouse: { url: "${options.storeUrl}" }`]),
+      "kafka:",
+      `  brokers: ["${broker.bootstrap}"]`,
+      `  clientId: test-${name}`,
+      "  topics:",
+      `    rawMail: { name: ${name}.raw.mail, partitions: 4, retention: 1d }`,
+      `    mailAuth: { name: ${name}.events.mail-auth, partitions: 6, retention: 1d }`,
+      `    alerts: { name: ${name}.alerts, partitions: 1, retention: 1d }`,
+      `    dlq: { name: ${name}.dlq, partitions: 1, retention: 1d }`,
+      `  groups: { parse: ${name}-parse, accountIps: ${name}-account-ips }`,
+      `  ship: { host: ${options.host ?? "none"}, maxRecordBytes: 16384 }`,
+      "  commitInterval: 300ms",
+      "  sessionTimeout: 3s",
+      options.sources.length === 0 ? "sources: []" : `sources:\n${sourcesYaml(options.sources)}`,
+      "tail: { pollInterval: 50ms, flushInterval: 200ms, batchLines: 2000 }",
+      LATENESS,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Shipper A carries mx1 and mx2's logs, shipper B mx3's syslog and exim's own log. */
+function split(live: { file: WrittenFile; path: string }[]): { a: Source[]; b: Source[] } {
+  const a: Source[] = [];
+  const b: Source[] = [];
+  for (const entry of live) {
+    const source: Source =
+      entry.file.format === "exim"
+        ? { path: entry.path, format: "exim", host: entry.file.host }
+        : { path: entry.path, format: "auto" };
+    (entry.file.host === "mx3" ? b : a).push(source);
+  }
+  return { a, b };
+}
+
+const expectedTotal = () => scenario.events.length;
+
+type Scenario = {
+  name: string;
+  /** Runs after half of the lines were appended. */
+  disrupt?: (context: {
+    workers: VigilProcess[];
+    shippers: VigilProcess[];
+    restartShipper(index: number): void;
+    startWorker(): void;
+  }) => Promise<void>;
+};
+
+const trace = (what: string) => {
+  if (process.env.VIGIL_TEST_TRACE) process.stderr.write(`[${new Date().toISOString()}] ${what}\n`);
+};
+
+async function runScaledOut(
+  variant: Scenario,
+): Promise<{ tables: Record<string, string[]>; extra: Record<string, unknown> }> {
+  const dir = join(root, variant.name);
+  const { live, append } = growingFiles(files, join(dir, "live"), SLICES);
+  const store = await startStoreServer(join(dir, "store"));
+  const { a, b } = split(live);
+  const worker = join(dir, "worker.yaml");
+  writeConfig(worker, { name: variant.name, storeUrl: store.url, data: join(dir, "worker"), sources: [] });
+  const shipperConfigs = [join(dir, "ship-a.yaml"), join(dir, "ship-b.yaml")];
+  writeConfig(shipperConfigs[0] as string, {
+    name: variant.name,
+    storeUrl: store.url,
+    data: join(dir, "ship-a"),
+    host: "host-a",
+    sources: a,
+  });
+  writeConfig(shipperConfigs[1] as string, {
+    name: variant.name,
+    storeUrl: store.url,
+    data: join(dir, "ship-b"),
+    host: "host-b",
+    sources: b,
+  });
+  const init = await vigil(["kafka", "init", "--config", worker]);
+  expect(init.code, init.stderr).toBe(0);
+
+  const workers: VigilProcess[] = [];
+  const startWorker = () => {
+    workers.push(startVigil(["process", "--config", worker, "--data", join(dir, `worker-${workers.length}`)]));
+  };
+  const shippers: VigilProcess[] = shipperConfigs.map((config) => startVigil(["ship", "--config", config]));
+  const restartShipper = (index: number) => {
+    shippers[index] = startVigil(["ship", "--config", shipperConfigs[index] as string]);
+  };
+  startWorker();
+  startWorker();
+  const client = storeClient(store.url);
+  try {
+    for (let step = 0; step < SLICES; step++) {
+      append(step);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (step === SLICES / 2 - 1 && variant.disrupt !== undefined) {
+        await variant.disrupt({ workers, shippers, restartShipper, startWorker });
+      }
+    }
+    trace("all appended");
+    let counted = 0;
+    await waitFor(
+      async () => {
+        const [row] = await queryRows<{ events: string }>(
+          client,
+          "SELECT toString(sum(logins) + sum(failures)) AS events FROM account_ip_history FINAL",
+        ).catch(() => [{ events: "0" }]);
+        counted = Number(row?.events ?? 0);
+        return counted === expectedTotal();
+      },
+      `the Kafka pipeline to count every login (counted so far: ${counted} of ${expectedTotal()})`,
+      180_000,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}; counted ${counted} of ${expectedTotal()}\n--- workers:\n${workers.map((w) => w.output().slice(-3000)).join("\n---\n")}\n--- shippers:\n${shippers.map((s) => s.output().slice(-2000)).join("\n---\n")}`,
+      );
+    });
+    trace("counted");
+    // Every shipper has sent every byte (and its checkpoint says so).
+    await waitFor(
+      () =>
+        checkpointedEverything(join(dir, "ship-a", "ship-state.json"), a) &&
+        checkpointedEverything(join(dir, "ship-b", "ship-state.json"), b),
+      "the shippers to checkpoint every file's end",
+      30_000,
+    );
+    trace("shipped");
+    for (const child of workers) {
+      if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
+    }
+    trace("workers stopped");
+    for (const child of shippers) {
+      if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
+    }
+    trace("shippers stopped");
+    const tables = await resultTables(client);
+    const perPair = await queryRows<{ user: string; ip: string; logins: string; failures: string }>(
+      client,
+      "SELECT user, ip, toString(logins) AS logins, toString(failures) AS failures FROM account_ip_history FINAL",
+    );
+    return { tables, extra: { perPair } };
+  } finally {
+    for (const child of [...workers, ...shippers]) if (child.exitCode === null) child.kill("SIGKILL");
+    await client.close();
+    await stopProcess(store.process);
+  }
+}
+
+/** The state file at `statePath` has every source at its file's current end. */
+function checkpointedEverything(statePath: string, sources: readonly { path: string }[]): boolean {
+  try {
+    const state = PipelineStateSchema.parse(JSON.parse(readFileSync(statePath, "utf8")));
+    return sources.every((source) =>
+      state.positions.some(
+        (position) => position.path === source.path && position.offset === statSync(source.path).size,
+      ),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** (user, ip) -> "logins/failures" straight from the generated scenario: the ground truth. */
+function groundTruthPairs(): Map<string, string> {
+  const counts = new Map<string, { logins: number; failures: number }>();
+  for (const event of scenario.events) {
+    const key = `${event.user}\t${event.ip}`;
+    const entry = counts.get(key) ?? { logins: 0, failures: 0 };
+    if (event.success) entry.logins += 1;
+    else entry.failures += 1;
+    counts.set(key, entry);
+  }
+  return new Map([...counts].map(([key, value]) => [key, `${value.logins}/${value.failures}`]));
+}
+
+function expectGroundTruth(result: { extra: Record<string, unknown> }) {
+  const rows = result.extra.perPair as { user: string; ip: string; logins: string; failures: string }[];
+  const measured = new Map(rows.map((row) => [`${row.user}\t${row.ip}`, `${row.logins}/${row.failures}`]));
+  expect(measured).toEqual(groundTruthPairs());
+}
+
+beforeAll(async () => {
+  root = tempDir("kafka");
+  broker = await startKafkaBroker();
+  ({ scenario, files } = await scenarioLogs(root));
+  // The embedded pipeline over the same complete files is the reference.
+  const dir = join(root, "embedded");
+  const { live, append } = growingFiles(files, join(dir, "live"), 1);
+  append(0);
+  const { a, b } = split(live);
+  const config = join(dir, "vigil.yaml");
+  writeFileSync(
+    config,
+    [
+      `data: ${join(dir, "data")}`,
+      "sources:",
+      sourcesYaml([...a, ...b]),
+      "tail: { pollInterval: 50ms, flushInterval: 200ms }",
+      LATENESS,
+      "",
+    ].join("\n"),
+  );
+  const run = startVigil(["run", "--config", config]);
+  await waitFor(
+    () => checkpointedEverything(join(dir, "data", "state.json"), live),
+    "the embedded run to commit every file",
+  );
+  run.kill("SIGTERM");
+  const [code] = (await once(run, "exit")) as [number | null];
+  expect(code, run.output()).toBe(0);
+  const store = await startStoreServer(join(dir, "data"));
+  const client = storeClient(store.url);
+  try {
+    reference = await resultTables(client);
+  } finally {
+    await client.close();
+    await stopProcess(store.process);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await broker?.stop();
+});
+
+describe("vigil ship and vigil process over a real Kafka broker", () => {
+  test("two shippers and two workers: exactly the ground truth, and exactly what the embedded pipeline computes", async () => {
+    const result = await runScaledOut({ name: "plain" });
+    expectGroundTruth(result);
+    expect(reference.account_ip_history?.length).toBeGreaterThan(500);
+    expect(reference.alerts?.length).toBeGreaterThan(0);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("a worker killed with SIGKILL mid-stream and restarted: no loss, no double count", async () => {
+    const result = await runScaledOut({
+      name: "kill-worker",
+      async disrupt({ workers, startWorker }) {
+        const victim = workers[0] as VigilProcess;
+        victim.kill("SIGKILL");
+        await once(victim, "exit");
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        startWorker();
+      },
+    });
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("a worker added mid-stream takes partitions over: no loss, no double count", async () => {
+    const result = await runScaledOut({
+      name: "add-worker",
+      async disrupt({ startWorker }) {
+        startWorker();
+      },
+    });
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("the broker stopped for ten seconds and started again: everything arrives once", async () => {
+    const result = await runScaledOut({
+      name: "broker-restart",
+      async disrupt() {
+        const { runDir, port, controllerPort } = broker;
+        await broker.stop({ keepData: true });
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+        broker = await startKafkaBroker({ runDir, port, controllerPort });
+      },
+    });
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("a shipper killed with SIGKILL and restarted resumes from its checkpoint: no loss, no double count", async () => {
+    const result = await runScaledOut({
+      name: "kill-shipper",
+      async disrupt({ shippers, restartShipper }) {
+        const victim = shippers[0] as VigilProcess;
+        victim.kill("SIGKILL");
+        await once(victim, "exit");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        restartShipper(0);
+      },
+    });
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("records no stage can read go to the dead-letter topic with the reason", async () => {
+    const name = "poison";
+    const dir = join(root, name);
+    const store = await startStoreServer(join(dir, "store"));
+    const config = join(dir, "worker.yaml");
+    writeConfig(config, { name, storeUrl: store.url, data: join(dir, "worker"), sources: [] });
+    expect((await vigil(["kafka", "init", "--config", config])).code).toBe(0);
+    const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: "poison-test", logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${name}.raw.mail`,
+      messages: [{ key: "h", value: "Nov 24 00:00:00 mx1 x: y\n", headers: { host: "h" } }],
+    });
+    await producer.send({
+      topic: `${name}.events.mail-auth`,
+      messages: [
+        { key: "u", value: "{not json" },
+        { key: "u", value: JSON.stringify({ user: "x; rm -rf /" }) },
+      ],
+    });
+    await producer.disconnect();
+    const worker = startVigil(["process", "--config", config]);
+    const consumer = kafka.consumer({ groupId: `${name}-reader` });
+    const reasons: string[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: `${name}.dlq`, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          reasons.push(`${message.headers?.["dlq-stage"]?.toString()}: ${message.headers?.["dlq-reason"]?.toString()}`);
+        },
+      });
+      await waitFor(() => reasons.length >= 3, "three dead letters", 60_000);
+    } finally {
+      await consumer.disconnect();
+      expect(await stopProcess(worker), worker.output()).toBe(0);
+      await stopProcess(store.process);
+    }
+    expect(reasons.sort()).toEqual([
+      expect.stringMatching(/^account-ips: not a mail auth event: .*ts/),
+      expect.stringMatching(/^account-ips: value is not JSON/),
+      expect.stringMatching(/^parse: bad headers: path: /),
+    ]);
+  }, 120_000);
+});
