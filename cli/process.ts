@@ -56,9 +56,7 @@ export function processCommand(): Command {
           process.once("SIGTERM", () => resolve());
         });
         let failure: unknown = null;
-        await Promise.race([stopped, ...stages.map((stage) => stage.done)]).catch((error: unknown) => {
-          failure = error;
-        });
+        await stopped;
         for (const stage of stages) await stage.stop().catch((error: unknown) => (failure ??= error));
         await server?.close();
         await client.close();

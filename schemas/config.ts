@@ -165,12 +165,12 @@ export const KafkaSchema = z
           .max(900_000)
           .default(256 * 1024)
           .describe("complete lines per record, at most this many bytes"),
-        batchRecords: z.number().int().min(1).default(64).describe("records per produce request"),
+        batchRecords: z.number().int().min(1).default(8).describe("records per produce request"),
       })
       .strict()
-      .default({ maxRecordBytes: 256 * 1024, batchRecords: 64 }),
+      .default({ maxRecordBytes: 256 * 1024, batchRecords: 8 }),
     commitInterval: duration
-      .default("1s")
+      .default("5s")
       .describe("longest time a worker holds processed records before writing rows and committing offsets"),
     sessionTimeout: duration
       .default("10s")

@@ -109,7 +109,17 @@ export async function startChdbHttpServer(options: {
         response.writeHead(200, { "X-ClickHouse-Query-Id": queryId }).end();
         return;
       }
-      const result = await serialised(() => session.queryAsync(sql, { format }));
+      const queued = Date.now();
+      let began = 0;
+      const result = await serialised(() => {
+        began = Date.now();
+        return session.queryAsync(sql, { format });
+      });
+      if (process.env.VIGIL_STORE_TRACE) {
+        process.stderr.write(
+          `${new Date().toISOString()} waited ${began - queued} ms, ran ${Date.now() - began} ms: ${sql.slice(0, 120).replace(/\s+/g, " ")}\n`,
+        );
+      }
       const bytes = result.bytes();
       const summary = {
         read_rows: String(result.rowsRead ?? 0),

@@ -1,4 +1,6 @@
 const SPECIAL = /[\\\t\n\r\0]/;
+const SPECIAL_ALL = /[\\\t\n\r\0]/g;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0" };
 
 /**
  * Escapes a value for ClickHouse's TabSeparated format: backslash, tab,
@@ -7,28 +9,5 @@ const SPECIAL = /[\\\t\n\r\0]/;
  */
 export function escapeTsv(value: string): string {
   if (!SPECIAL.test(value)) return value;
-  let out = "";
-  for (let index = 0; index < value.length; index++) {
-    const char = value[index];
-    switch (char) {
-      case "\\":
-        out += "\\\\";
-        break;
-      case "\t":
-        out += "\\t";
-        break;
-      case "\n":
-        out += "\\n";
-        break;
-      case "\r":
-        out += "\\r";
-        break;
-      case "\0":
-        out += "\\0";
-        break;
-      default:
-        out += char;
-    }
-  }
-  return out;
+  return value.replace(SPECIAL_ALL, (char) => ESCAPES[char] ?? char);
 }

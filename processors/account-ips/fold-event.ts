@@ -47,7 +47,7 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
     user = createUserRecord(fact.user, context.windows.length);
     state.users.set(fact.user, user);
   }
-  const record = foldHistory(user, fact, context);
+  const record = foldHistory(state, user, fact, context);
   markRecordDirty(state, user, record);
   if (context.allowlistedAddress(fact.ip)) return;
 
@@ -84,7 +84,7 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
   }
 }
 
-function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): IpRecord {
+function foldHistory(state: AccountState, user: UserRecord, fact: AuthFact, context: FoldContext): IpRecord {
   let record = user.ips.get(fact.ip);
   if (record === undefined) {
     const located = context.locate(fact.ip);
@@ -103,10 +103,10 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
       dirty: false,
     };
     user.ips.set(fact.ip, record);
-    noteNetworkSeen(user, record.network, fact.ts);
+    noteNetworkSeen(state, user, record.network, fact.ts);
   } else if (fact.ts < record.firstSeen) {
     record.firstSeen = fact.ts;
-    noteNetworkSeen(user, record.network, fact.ts);
+    noteNetworkSeen(state, user, record.network, fact.ts);
   }
   if (fact.ts > record.lastSeen) record.lastSeen = fact.ts;
   if (fact.offset < record.firstOffset) record.firstOffset = fact.offset;
@@ -115,10 +115,20 @@ function foldHistory(user: UserRecord, fact: AuthFact, context: FoldContext): Ip
   return record;
 }
 
+function requeueWindowsAfter(state: AccountState, user: UserRecord, ts: number): void {
+  for (const open of user.windows) {
+    for (const window of open.values()) if (window.start > ts) queueWindow(state, user, window);
+  }
+}
+
 /** A network's first sighting is the earliest first sighting of its addresses: only those can lower it. */
-function noteNetworkSeen(user: UserRecord, network: string, ts: number): void {
+function noteNetworkSeen(state: AccountState, user: UserRecord, network: string, ts: number): void {
   const known = user.networkFirstSeen.get(network);
-  if (known === undefined || ts < known) user.networkFirstSeen.set(network, ts);
+  if (known !== undefined && ts >= known) return;
+  user.networkFirstSeen.set(network, ts);
+  // The network turned out to be older for this user than windows after this sighting were told (a late
+  // line from another source): they no longer count it as new, so they are written again.
+  if (known !== undefined) requeueWindowsAfter(state, user, ts);
 }
 
 export function openWindow(name: string, start: number, size: number): WindowRecord {

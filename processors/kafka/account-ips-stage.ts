@@ -8,8 +8,10 @@ import type { AsnDatabase } from "../account-ips/asn-database.js";
 import type { AlertRow } from "../account-ips/rows.js";
 import { StateSnapshotSchema } from "../account-ips/state-snapshot.js";
 import { encodeAccountRows, insertEncoded } from "../mail-rows.js";
-import { crashed } from "./consumer-crash.js";
 import { deadLetter } from "./dead-letter.js";
+import { createGroupConsumer } from "./group-consumer.js";
+import { leaving } from "./leave-quietly.js";
+import { unpackEvents } from "./mail-auth-records.js";
 import type { RunningStage, StageDeps } from "./parse-stage.js";
 
 /** What a partition's checkpoint holds: the aggregation's state and the highest offset counted per source. */
@@ -29,7 +31,12 @@ type PartitionState = {
   /** Offset covered by the last checkpoint written. */
   savedOffset: bigint | null;
   lastFlush: number;
+  /** The last batch reached the partition's end: a checkpoint soon costs little and shows the counts sooner. */
+  caughtUp: boolean;
 };
+
+/** A caught-up partition checkpoints after this long even if the commit interval is longer. */
+const CAUGHT_UP_COMMIT_MS = 1_000;
 
 /**
  * The account-ips stage of `vigil process`: mail auth events
@@ -60,15 +67,16 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   };
 
   const sessionTimeout = parseDuration(kafkaConfig.sessionTimeout, "kafka.sessionTimeout");
-  const consumer: Consumer = deps.kafka.consumer({
-    groupId: stage,
-    sessionTimeout,
-    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
-    rebalanceTimeout: sessionTimeout * 3,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-    allowAutoTopicCreation: false,
-  });
+  const createConsumer = (): Consumer =>
+    deps.kafka.consumer({
+      groupId: stage,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+      rebalanceTimeout: sessionTimeout * 3,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 200,
+      allowAutoTopicCreation: false,
+    });
   const producer: Producer = deps.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -77,14 +85,14 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   const admin = deps.kafka.admin();
   await admin.connect();
   await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
   let assigned: number[] = [];
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    states.clear();
-    assigned = event.payload.memberAssignment[topic] ?? [];
-  });
+  const configure = (consumer: Consumer) => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      states.clear();
+      assigned = event.payload.memberAssignment[topic] ?? [];
+    });
+  };
   let lastProgress = Date.now();
 
   const load = async (partition: number): Promise<PartitionState> => {
@@ -97,6 +105,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       lastData: new Map(),
       savedOffset: null,
       lastFlush: Date.now(),
+      caughtUp: false,
     };
     if (saved !== null) {
       const parsed = PartitionStateSchema.parse(JSON.parse(saved.state));
@@ -133,7 +142,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     state.savedOffset = offset;
     state.lastFlush = now;
     try {
-      await consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+      await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
     } catch (error) {
       // The checkpoint in the store is what counts; the group offset only saves replaying (and feeds lag figures).
       logger.info(
@@ -161,104 +170,116 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     () => {
       exclusive(async () => {
         for (const [partition, state] of states) {
-          if (Date.now() - state.lastFlush >= commitMs) await flush(partition, state, false);
+          const age = Date.now() - state.lastFlush;
+          if (age >= commitMs || (state.caughtUp && age >= CAUGHT_UP_COMMIT_MS)) await flush(partition, state, false);
         }
       }).catch((error: unknown) => {
         stageMetrics.errors.inc({ stage: "account-ips" });
         logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
       });
     },
-    Math.max(100, Math.floor(commitMs / 2)),
+    Math.max(100, Math.floor(Math.min(commitMs, CAUGHT_UP_COMMIT_MS) / 2)),
   );
 
-  const done = crashed(consumer);
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-      await exclusive(async () => {
-        const partition = batch.partition;
-        const state = states.get(partition) ?? (await load(partition));
-        const first = BigInt(batch.firstOffset() ?? "0");
-        if (state.nextOffset !== null && first > state.nextOffset) {
-          // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
-          consumer.seek({ topic, partition, offset: state.nextOffset.toString() });
-          return;
-        }
-        const dead: Message[] = [];
-        let folded = 0;
-        let duplicates = 0;
-        for (const message of batch.messages) {
-          const offset = BigInt(message.offset);
-          if (state.nextOffset !== null && offset < state.nextOffset) continue;
-          state.nextOffset = offset + 1n;
-          const where = { stage: "account-ips", topic, partition, offset: message.offset };
-          let value: unknown;
-          try {
-            value = JSON.parse(message.value?.toString("utf8") ?? "");
-          } catch {
-            dead.push(deadLetter(message, "value is not JSON", where));
-            continue;
+  const runWith = (consumer: Consumer) =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        await exclusive(async () => {
+          const partition = batch.partition;
+          const state = states.get(partition) ?? (await load(partition));
+          const first = BigInt(batch.firstOffset() ?? "0");
+          if (state.nextOffset !== null && first > state.nextOffset) {
+            // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
+            group.current().seek({ topic, partition, offset: state.nextOffset.toString() });
+            return;
           }
-          const parsed = MailAuthEventSchema.safeParse(value);
-          if (!parsed.success) {
-            const reason = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-            dead.push(deadLetter(message, `not a mail auth event: ${reason}`, where));
-            continue;
+          const dead: Message[] = [];
+          let folded = 0;
+          let duplicates = 0;
+          const batchTime = Date.now();
+          for (const message of batch.messages) {
+            const offset = BigInt(message.offset);
+            if (state.nextOffset !== null && offset < state.nextOffset) continue;
+            state.nextOffset = offset + 1n;
+            const where = { stage: "account-ips", topic, partition, offset: message.offset };
+            for (const line of unpackEvents(message.value ?? Buffer.alloc(0))) {
+              let value: unknown;
+              try {
+                value = JSON.parse(line);
+              } catch {
+                dead.push(deadLetter({ ...message, value: Buffer.from(line) }, "event is not JSON", where));
+                continue;
+              }
+              const parsed = MailAuthEventSchema.safeParse(value);
+              if (!parsed.success) {
+                const reason = parsed.error.issues
+                  .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+                  .join("; ");
+                dead.push(
+                  deadLetter({ ...message, value: Buffer.from(line) }, `not a mail auth event: ${reason}`, where),
+                );
+                continue;
+              }
+              const event = parsed.data;
+              const seen = state.seen.get(event.source_id);
+              if (seen !== undefined && event.offset <= seen) {
+                duplicates += 1;
+                continue;
+              }
+              state.seen.set(event.source_id, event.offset);
+              if (!state.lastData.has(event.source_id)) state.processor.resumeSource(event.source_id);
+              state.lastData.set(event.source_id, batchTime);
+              state.processor.fold({
+                ts: event.ts,
+                user: event.user,
+                ip: event.ip,
+                success: event.success,
+                sourceId: event.source_id,
+                offset: event.offset,
+              });
+              folded += 1;
+            }
           }
-          const event = parsed.data;
-          const seen = state.seen.get(event.source_id);
-          if (seen !== undefined && event.offset <= seen) {
-            duplicates += 1;
-            continue;
+          if (dead.length > 0) {
+            await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+            stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
+            logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
           }
-          state.seen.set(event.source_id, event.offset);
-          if (!state.lastData.has(event.source_id)) state.processor.resumeSource(event.source_id);
-          state.lastData.set(event.source_id, Date.now());
-          state.processor.fold({
-            ts: event.ts,
-            user: event.user,
-            ip: event.ip,
-            success: event.success,
-            sourceId: event.source_id,
-            offset: event.offset,
-          });
-          folded += 1;
-        }
-        if (dead.length > 0) {
-          await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
-          stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
-          logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
-        }
-        resolveOffset(batch.lastOffset());
-        if (Date.now() - state.lastFlush >= commitMs) await flush(partition, state, false);
-        stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
-        stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
-        stageMetrics.lag.set(
-          { stage: "account-ips", partition: String(partition) },
-          Math.max(0, Number(batch.offsetLag())),
-        );
-        lastProgress = Date.now();
-      });
-      await heartbeat();
-    },
-  });
+          resolveOffset(batch.lastOffset());
+          state.caughtUp = Number(batch.offsetLag()) === 0;
+          const age = Date.now() - state.lastFlush;
+          if (age >= commitMs || (state.caughtUp && age >= CAUGHT_UP_COMMIT_MS)) await flush(partition, state, false);
+          stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
+          stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
+          stageMetrics.lag.set(
+            { stage: "account-ips", partition: String(partition) },
+            Math.max(0, Number(batch.offsetLag())),
+          );
+          lastProgress = Date.now();
+        });
+        await heartbeat();
+      },
+    });
+
+  const group = createGroupConsumer({ create: createConsumer, topic, configure, run: runWith, logger });
+  await group.start();
 
   return {
-    done,
     async stop() {
       clearInterval(timer);
-      await consumer.stop();
+      await group.stop();
       // Every partition this worker holds writes its open windows' latest counts, also those idle since the last rebalance.
       await exclusive(async () => {
         for (const partition of new Set([...assigned, ...states.keys()])) {
           await flush(partition, states.get(partition) ?? (await load(partition)), true);
         }
       });
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.disconnect();
+      await group.disconnect();
+      await leaving(producer.disconnect(), logger);
+      await leaving(admin.disconnect(), logger);
     },
     lastProgressAt: () => lastProgress,
   };

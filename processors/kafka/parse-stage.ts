@@ -1,6 +1,15 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import { CompressionTypes, type Consumer, type Kafka, type Message, type Producer } from "kafkajs";
+import {
+  type Batch,
+  CompressionTypes,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from "kafkajs";
 import { headerStrings } from "../../bus/kafka.js";
+import { partitionerFor } from "../../bus/partition-for-key.js";
 import { parseDuration } from "../../runtime/duration.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { Metrics } from "../../runtime/metrics.js";
@@ -9,9 +18,11 @@ import type { KafkaConfig, VigilConfig } from "../../schemas/config.js";
 import type { MailAuthEvent, ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { RawMailHeadersSchema } from "../../schemas/raw-mail-record.js";
 import { encodeEventRow, encodeUnparsedRow, insertEncoded } from "../mail-rows.js";
-import { createMailLineParser, type MailLineParser } from "../parse/mail-line-parser.js";
-import { crashed } from "./consumer-crash.js";
+import { createMailLineParser, type MailChunkSink, type MailLineParser } from "../parse/mail-line-parser.js";
 import { deadLetter } from "./dead-letter.js";
+import { createGroupConsumer } from "./group-consumer.js";
+import { leaving } from "./leave-quietly.js";
+import { packEvents } from "./mail-auth-records.js";
 
 export type StageDeps = {
   config: VigilConfig;
@@ -23,9 +34,11 @@ export type StageDeps = {
   stageMetrics: StageMetrics;
 };
 
-export type RunningStage = { done: Promise<void>; stop(): Promise<void>; lastProgressAt(): number };
+export type RunningStage = { stop(): Promise<void>; lastProgressAt(): number };
 
 const MAX_PARSERS = 256;
+/** Events (and unparsed lines) parsed before they are written and the offset committed. */
+const PART_EVENTS = 20_000;
 
 /**
  * The parse stage of `vigil process`: raw mail lines (`vigil.raw.mail`, keyed
@@ -58,119 +71,178 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
   };
 
   const sessionTimeout = parseDuration(kafkaConfig.sessionTimeout, "kafka.sessionTimeout");
-  const consumer: Consumer = deps.kafka.consumer({
-    groupId: kafkaConfig.groups.parse,
-    sessionTimeout,
-    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
-    rebalanceTimeout: sessionTimeout * 3,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-    allowAutoTopicCreation: false,
-  });
+  const createConsumer = (): Consumer =>
+    deps.kafka.consumer({
+      groupId: kafkaConfig.groups.parse,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+      rebalanceTimeout: sessionTimeout * 3,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 200,
+      allowAutoTopicCreation: false,
+    });
   const producer: Producer = deps.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
   });
   await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
+  // Events are packed per partition of the events topic, placed as a record keyed by the user would be.
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  const metadata = await admin.fetchTopicMetadata({ topics: [kafkaConfig.topics.mailAuth.name] });
+  await admin.disconnect();
+  const eventPartitions = metadata.topics[0]?.partitions.length ?? 0;
+  if (eventPartitions === 0)
+    throw new Error(`topic ${kafkaConfig.topics.mailAuth.name} has no partitions: run vigil kafka init`);
+  const partitionOf = partitionerFor(eventPartitions);
   let lastProgress = Date.now();
 
-  const done = crashed(consumer);
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-      const stop = stageMetrics.batchSeconds.startTimer({ stage: "parse" });
-      const events: string[] = [];
-      const unparsed: string[] = [];
-      const out: Message[] = [];
-      const dead: Message[] = [];
-      let current = { sourceId: "", path: "", format: "" };
-      let skipped = 0;
-      const sink = {
-        event(event: ParsedMailAuth, offset: number) {
-          events.push(encodeEventRow(event, current.sourceId, offset));
-          const record: MailAuthEvent = { ...event, source_id: current.sourceId, offset };
-          out.push({ key: event.user, value: JSON.stringify(record) });
-        },
-        unparsed(line: Buffer, offset: number, reason: string) {
-          unparsed.push(encodeUnparsedRow(line, offset, reason, current, current.format));
-        },
-        skipped(count: number) {
-          skipped += count;
-        },
-      };
-      let lines = 0;
-      for (const message of batch.messages) {
-        const headers = headerStrings(message.headers);
-        const parsed = RawMailHeadersSchema.safeParse(headers);
-        const where = { stage: "parse", topic: batch.topic, partition: batch.partition, offset: message.offset };
-        if (!parsed.success || message.value === null) {
-          const reason = parsed.success
-            ? "record has no value"
-            : `bad headers: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`;
-          dead.push(deadLetter(message, reason, where));
-          continue;
-        }
-        const header = parsed.data;
-        let parser: MailLineParser;
-        try {
-          parser = parserFor(header.format, header["default-host"]);
-        } catch (error) {
-          dead.push(deadLetter(message, `no parser: ${error instanceof Error ? error.message : String(error)}`, where));
-          continue;
-        }
-        current = { sourceId: header.source, path: header.path, format: header.format };
-        const value =
-          message.value[message.value.length - 1] === 10
-            ? message.value
-            : Buffer.concat([message.value, Buffer.from("\n")]);
-        const before = events.length + unparsed.length + skipped;
-        parser.parseChunk(value, Number(header.offset), sink);
-        lines += events.length + unparsed.length + skipped - before;
-      }
-      await insertEncoded(deps.client, { events, unparsed, history: [], windows: [], alerts: [] }, deps.metrics);
-      if (out.length > 0) {
-        await producer.send({
-          topic: kafkaConfig.topics.mailAuth.name,
-          messages: out,
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-        });
-      }
-      if (dead.length > 0) {
-        await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
-        stageMetrics.deadLetters.inc({ stage: "parse" }, dead.length);
-        logger.warn({ count: dead.length, partition: batch.partition }, "records sent to the dead-letter topic");
-      }
-      const last = batch.lastOffset();
-      resolveOffset(last);
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
-      await heartbeat();
-      stageMetrics.linesIn.inc({ stage: "parse" }, lines);
-      stageMetrics.recordsOut.inc({ stage: "parse" }, out.length);
-      stageMetrics.lag.set(
-        { stage: "parse", partition: String(batch.partition) },
-        Math.max(0, Number(batch.offsetLag())),
-      );
-      deps.metrics.parsed.inc({ kind: "mail", outcome: "event" }, events.length);
-      deps.metrics.parsed.inc({ kind: "mail", outcome: "skipped" }, skipped);
-      deps.metrics.parsed.inc({ kind: "mail", outcome: "unparsed" }, unparsed.length);
-      lastProgress = Date.now();
-      stop();
-    },
+  type Part = {
+    events: string[];
+    unparsed: string[];
+    /** Per partition of the events topic: the events bound for it, one JSON object per line. */
+    out: string[][];
+    events_out: number;
+    dead: Message[];
+    skipped: number;
+    lines: number;
+    lastOffset: string;
+    current: { sourceId: string; path: string; format: string };
+  };
+  const newPart = (): Part => ({
+    events: [],
+    unparsed: [],
+    out: Array.from({ length: eventPartitions }, () => []),
+    events_out: 0,
+    dead: [],
+    skipped: 0,
+    lines: 0,
+    lastOffset: "",
+    current: { sourceId: "", path: "", format: "" },
   });
 
+  const read = (message: KafkaMessage, batch: Batch, part: Part, sink: MailChunkSink) => {
+    const headers = headerStrings(message.headers);
+    const parsed = RawMailHeadersSchema.safeParse(headers);
+    const where = { stage: "parse", topic: batch.topic, partition: batch.partition, offset: message.offset };
+    if (!parsed.success || message.value === null) {
+      const reason = parsed.success
+        ? "record has no value"
+        : `bad headers: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`;
+      part.dead.push(deadLetter(message, reason, where));
+      return;
+    }
+    const header = parsed.data;
+    let parser: MailLineParser;
+    try {
+      parser = parserFor(header.format, header["default-host"]);
+    } catch (error) {
+      part.dead.push(
+        deadLetter(message, `no parser: ${error instanceof Error ? error.message : String(error)}`, where),
+      );
+      return;
+    }
+    part.current = { sourceId: header.source, path: header.path, format: header.format };
+    const value =
+      message.value[message.value.length - 1] === 10
+        ? message.value
+        : Buffer.concat([message.value, Buffer.from("\n")]);
+    const before = part.events.length + part.unparsed.length + part.skipped;
+    parser.parseChunk(value, Number(header.offset), sink);
+    part.lines += part.events.length + part.unparsed.length + part.skipped - before;
+  };
+
+  /** Rows into the store and events into Kafka (at once), dead letters, then the offset. */
+  const commitPart = async (part: Part, topic: string, partition: number, resolveOffset: (offset: string) => void) => {
+    const stop = stageMetrics.batchSeconds.startTimer({ stage: "parse" });
+    await Promise.all([
+      insertEncoded(
+        deps.client,
+        { events: part.events, unparsed: part.unparsed, history: [], windows: [], alerts: [] },
+        deps.metrics,
+      ),
+      part.events_out === 0
+        ? Promise.resolve()
+        : producer.send({
+            topic: kafkaConfig.topics.mailAuth.name,
+            messages: packEvents(part.out),
+            acks: -1,
+            compression: CompressionTypes.GZIP,
+          }),
+    ]);
+    if (part.dead.length > 0) {
+      await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: part.dead, acks: -1 });
+      stageMetrics.deadLetters.inc({ stage: "parse" }, part.dead.length);
+      logger.warn({ count: part.dead.length, partition }, "records sent to the dead-letter topic");
+    }
+    resolveOffset(part.lastOffset);
+    await group.current().commitOffsets([{ topic, partition, offset: (BigInt(part.lastOffset) + 1n).toString() }]);
+    stageMetrics.linesIn.inc({ stage: "parse" }, part.lines);
+    stageMetrics.recordsOut.inc({ stage: "parse" }, part.events_out);
+    deps.metrics.parsed.inc({ kind: "mail", outcome: "event" }, part.events.length);
+    deps.metrics.parsed.inc({ kind: "mail", outcome: "skipped" }, part.skipped);
+    deps.metrics.parsed.inc({ kind: "mail", outcome: "unparsed" }, part.unparsed.length);
+    lastProgress = Date.now();
+    stop();
+  };
+
+  const runWith = (consumer: Consumer) =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        let part = newPart();
+        const sink = {
+          event(event: ParsedMailAuth, offset: number) {
+            part.events.push(encodeEventRow(event, part.current.sourceId, offset));
+            const record: MailAuthEvent = { ...event, source_id: part.current.sourceId, offset };
+            (part.out[partitionOf(event.user)] as string[]).push(JSON.stringify(record));
+            part.events_out += 1;
+          },
+          unparsed(line: Buffer, offset: number, reason: string) {
+            part.unparsed.push(encodeUnparsedRow(line, offset, reason, part.current, part.current.format));
+          },
+          skipped(count: number) {
+            part.skipped += count;
+          },
+        };
+        // Bounded work between commits (a fetch may hold many records of many lines each), and the
+        // next part is parsed while the previous one is written: parts commit in order.
+        let writing: Promise<void> = Promise.resolve();
+        const commitInOrder = (done: Part) => {
+          const previous = writing;
+          writing = previous.then(() => commitPart(done, batch.topic, batch.partition, resolveOffset));
+          return previous;
+        };
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          read(message, batch, part, sink);
+          part.lastOffset = message.offset;
+          if (part.events_out + part.unparsed.length >= PART_EVENTS) {
+            await commitInOrder(part);
+            part = newPart();
+            await heartbeat();
+          }
+        }
+        if (part.lastOffset !== "" && isRunning() && !isStale()) commitInOrder(part);
+        await writing;
+        stageMetrics.lag.set(
+          { stage: "parse", partition: String(batch.partition) },
+          Math.max(0, Number(batch.offsetLag())),
+        );
+        await heartbeat();
+      },
+    });
+
+  const group = createGroupConsumer({ create: createConsumer, topic: rawTopic, run: runWith, logger });
+  await group.start();
+
   return {
-    done,
     async stop() {
-      await consumer.disconnect();
-      await producer.disconnect();
+      await group.disconnect();
+      await leaving(producer.disconnect(), logger);
     },
     lastProgressAt: () => lastProgress,
   };

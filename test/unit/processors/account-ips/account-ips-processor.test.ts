@@ -21,6 +21,30 @@ function login(user: string, ip: string, ts: number, offset: number, success = t
 }
 
 describe("account-ips processor", () => {
+  test("a late line from another source that shows a network is older rewrites the windows that counted it as new", () => {
+    const lines = [
+      { ...login("ann", "20.1.1.5", T0 + 2 * HOUR, 10), sourceId: "mx3" },
+      // Five minutes earlier, within the lateness: it still counts in its window.
+      { ...login("ann", "20.1.1.9", T0 + 2 * HOUR - 5 * 60_000, 7), sourceId: "mx1" },
+    ];
+    const final = (order: typeof lines) => {
+      const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+      const rows = new Map<string, number>();
+      for (const line of order) {
+        processor.fold(line);
+        for (const row of processor.collect().windows) rows.set(`${row.window} ${row.window_start}`, row.new_networks);
+      }
+      for (const row of processor.collect({ flushOpen: true }).windows)
+        rows.set(`${row.window} ${row.window_start}`, row.new_networks);
+      return rows;
+    };
+    const inOrder = final([lines[1], lines[0]] as typeof lines);
+    const late = final(lines);
+    expect(late).toEqual(inOrder);
+    // The 02:00 window: 20.1.1.0/24 was first seen at 01:55, so it is not new there.
+    expect(late.get(`1h ${T0 + 2 * HOUR}`)).toBe(0);
+  });
+
   test("an account logging in from many networks of many ASNs and countries fires likely-compromise alerts, once per level", () => {
     const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
     for (let i = 0; i < 40; i++)
