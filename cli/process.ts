@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { Registry } from "prom-client";
 import { createKafka } from "../bus/kafka.js";
+import { waitForKafka } from "../bus/wait-for-kafka.js";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import { startAccountIpsStage } from "../processors/kafka/account-ips-stage.js";
 import { type RunningStage, startParseStage } from "../processors/kafka/parse-stage.js";
@@ -39,10 +40,19 @@ export function processCommand(): Command {
         const role = String(options.role ?? "all");
         const kafka = createKafka(kafkaConfig, logger, `-${role}`);
         const deps = { config, kafkaConfig, kafka, client, logger, metrics, stageMetrics };
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        process.once("SIGINT", abort);
+        process.once("SIGTERM", abort);
         const stages: RunningStage[] = [];
-        if (role === "parse" || role === "all") stages.push(await startParseStage(deps));
+        if (role === "parse" || role === "all") {
+          stages.push(await waitForKafka(() => startParseStage(deps), logger, controller.signal));
+        }
         if (role === "account-ips" || role === "all") {
-          stages.push(await startAccountIpsStage({ ...deps, asnDatabase: loadAsnDatabase() }));
+          const asnDatabase = loadAsnDatabase();
+          stages.push(
+            await waitForKafka(() => startAccountIpsStage({ ...deps, asnDatabase }), logger, controller.signal),
+          );
         }
         const server = await serveMetricsIfAsked(options, registry, () => ({
           ok: true,
@@ -52,8 +62,8 @@ export function processCommand(): Command {
           `processing (${role}) from ${kafkaConfig.brokers.join(",")} into ${describeStore(config)}; Ctrl-C to stop\n`,
         );
         const stopped = new Promise<void>((resolve) => {
-          process.once("SIGINT", () => resolve());
-          process.once("SIGTERM", () => resolve());
+          if (controller.signal.aborted) resolve();
+          controller.signal.addEventListener("abort", () => resolve());
         });
         let failure: unknown = null;
         await stopped;

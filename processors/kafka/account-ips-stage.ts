@@ -83,8 +83,17 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     allowAutoTopicCreation: false,
   });
   const admin = deps.kafka.admin();
-  await admin.connect();
-  await producer.connect();
+  const disconnectClients = async () => {
+    await leaving(producer.disconnect(), logger);
+    await leaving(admin.disconnect(), logger);
+  };
+  try {
+    await admin.connect();
+    await producer.connect();
+  } catch (error) {
+    await disconnectClients();
+    throw error;
+  }
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
   let assigned: number[] = [];
   const configure = (consumer: Consumer) => {
@@ -265,7 +274,14 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     });
 
   const group = createGroupConsumer({ create: createConsumer, topic, configure, run: runWith, logger });
-  await group.start();
+  try {
+    await group.start();
+  } catch (error) {
+    clearInterval(timer);
+    await group.disconnect();
+    await disconnectClients();
+    throw error;
+  }
 
   return {
     async stop() {

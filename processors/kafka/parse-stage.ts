@@ -86,12 +86,20 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
   });
-  await producer.connect();
   // Events are packed per partition of the events topic, placed as a record keyed by the user would be.
   const admin = deps.kafka.admin();
-  await admin.connect();
-  const metadata = await admin.fetchTopicMetadata({ topics: [kafkaConfig.topics.mailAuth.name] });
-  await admin.disconnect();
+  const metadata = await (async () => {
+    try {
+      await producer.connect();
+      await admin.connect();
+      return await admin.fetchTopicMetadata({ topics: [kafkaConfig.topics.mailAuth.name] });
+    } catch (error) {
+      await leaving(producer.disconnect(), logger);
+      throw error;
+    } finally {
+      await leaving(admin.disconnect(), logger);
+    }
+  })();
   const eventPartitions = metadata.topics[0]?.partitions.length ?? 0;
   if (eventPartitions === 0)
     throw new Error(`topic ${kafkaConfig.topics.mailAuth.name} has no partitions: run vigil kafka init`);
@@ -237,7 +245,13 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     });
 
   const group = createGroupConsumer({ create: createConsumer, topic: rawTopic, run: runWith, logger });
-  await group.start();
+  try {
+    await group.start();
+  } catch (error) {
+    await group.disconnect();
+    await leaving(producer.disconnect(), logger);
+    throw error;
+  }
 
   return {
     async stop() {

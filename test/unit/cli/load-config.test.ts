@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -15,6 +15,31 @@ describe("loading the config", () => {
     const config = loadConfig({ config: "vigil.example.yaml", data: "/tmp/x" });
     expect(config.data).toBe("/tmp/x");
     expect(config.sources.length).toBeGreaterThan(0);
+  });
+
+  test("the example's commented kafka section, uncommented, parses into the documented defaults", () => {
+    const example = readFileSync("vigil.example.yaml", "utf8");
+    const kafka = example
+      .slice(example.indexOf("# kafka:"))
+      .split("\n")
+      .map((line) => line.replace(/^# ?/, ""))
+      .join("\n");
+    const config = loadConfig({ config: configFile(kafka) });
+    expect(config.kafka?.brokers).toEqual(["kafka1.example.net:9092", "kafka2.example.net:9092"]);
+    expect(config.kafka?.topics.mailAuth).toEqual({
+      name: "vigil.events.mail-auth",
+      partitions: 12,
+      retention: "7d",
+      compact: false,
+    });
+    const defaults = loadConfig({ config: configFile('kafka: { brokers: ["127.0.0.1:9092"] }\n') });
+    expect(defaults.kafka?.commitInterval).toBe("5s");
+    expect(defaults.kafka?.topics.rawMail.name).toBe("vigil.raw.mail");
+  });
+
+  test("a broker given without a port is refused by key", () => {
+    const path = configFile("kafka:\n  brokers: [localhost]\n");
+    expect(() => loadConfig({ config: path })).toThrow(/kafka\.brokers\[0\]: HOST:PORT/);
   });
 
   test("a bad value names the key, the value and what is allowed", () => {
