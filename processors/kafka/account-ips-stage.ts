@@ -30,6 +30,8 @@ type PartitionState = {
   lastData: Map<string, number>;
   /** Offset covered by the last checkpoint written. */
   savedOffset: bigint | null;
+  /** Offset last committed to the consumer group by this worker. */
+  committedOffset: bigint | null;
   lastFlush: number;
   /** The last batch reached the partition's end: a checkpoint soon costs little and shows the counts sooner. */
   caughtUp: boolean;
@@ -103,6 +105,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     });
   };
   let lastProgress = Date.now();
+  let stopping = false;
 
   const load = async (partition: number): Promise<PartitionState> => {
     const processor = createAccountIpsProcessor({ config: deps.config.accountIps, asnDatabase: deps.asnDatabase });
@@ -113,6 +116,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       seen: new Map(),
       lastData: new Map(),
       savedOffset: null,
+      committedOffset: null,
       lastFlush: Date.now(),
       caughtUp: false,
     };
@@ -132,8 +136,28 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     return state;
   };
 
+  /** Moves the group's offset to what the checkpoint covers (only saves replaying and feeds lag figures). */
+  const commitOffset = async (partition: number, state: PartitionState, offset: bigint) => {
+    try {
+      await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
+      state.committedOffset = offset;
+    } catch (error) {
+      logger.info(
+        { partition, err: String(error) },
+        "account-ips: offset commit refused (rebalance); the checkpoint holds",
+      );
+    }
+  };
+
   const flush = async (partition: number, state: PartitionState, final: boolean) => {
-    if (state.nextOffset === null || (state.nextOffset === state.savedOffset && !final)) return;
+    if (state.nextOffset === null) return;
+    if (state.nextOffset === state.savedOffset && !final) {
+      // Nothing new, but the group's offset may lag the checkpoint (the previous owner left before committing).
+      if (state.savedOffset !== null && state.committedOffset !== state.savedOffset) {
+        await commitOffset(partition, state, state.savedOffset);
+      }
+      return;
+    }
     const stop = stageMetrics.batchSeconds.startTimer({ stage: "account-ips" });
     const now = Date.now();
     for (const [sourceId, at] of state.lastData) {
@@ -150,15 +174,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     await publishAlerts(changes.alerts);
     state.savedOffset = offset;
     state.lastFlush = now;
-    try {
-      await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
-    } catch (error) {
-      // The checkpoint in the store is what counts; the group offset only saves replaying (and feeds lag figures).
-      logger.info(
-        { partition, err: String(error) },
-        "account-ips: offset commit refused (rebalance); the checkpoint holds",
-      );
-    }
+    await commitOffset(partition, state, offset);
     stop();
   };
 
@@ -197,6 +213,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         await exclusive(async () => {
+          if (stopping) return;
           const partition = batch.partition;
           const state = states.get(partition) ?? (await load(partition));
           const first = BigInt(batch.firstOffset() ?? "0");
@@ -286,9 +303,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   return {
     async stop() {
       clearInterval(timer);
-      await group.stop();
-      // Every partition this worker holds writes its open windows' latest counts, also those idle since the last rebalance.
+      // Every partition this worker holds writes its open windows' latest counts (also those idle since the
+      // last rebalance) and commits its offset while this worker is still a member of the group; batches
+      // arriving meanwhile are left to the next owner.
       await exclusive(async () => {
+        stopping = true;
         for (const partition of new Set([...assigned, ...states.keys()])) {
           await flush(partition, states.get(partition) ?? (await load(partition)), true);
         }

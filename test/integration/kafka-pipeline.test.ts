@@ -196,6 +196,13 @@ async function runScaledOut(
       if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
     }
     trace("shippers stopped");
+    // vigil status: every partition of both groups caught up, both shippers' positions known.
+    const status = await vigil(["status", "--config", worker, "--format", "json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout) as { groups: { lag: number }[]; shippers: { host: string }[] };
+    expect(report.groups.length).toBe(4 + 6);
+    expect(report.groups.every((row) => row.lag === 0)).toBe(true);
+    expect(new Set(report.shippers.map((row) => row.host))).toEqual(new Set(["host-a", "host-b"]));
     const tables = await resultTables(client);
     const perPair = await queryRows<{ user: string; ip: string; logins: string; failures: string }>(
       client,
@@ -371,7 +378,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
       ],
     });
     await producer.disconnect();
-    const worker = startVigil(["process", "--config", config]);
+    const worker = startVigil(["process", "--config", config, "--metrics-port", "0"]);
     const consumer = kafka.consumer({ groupId: `${name}-reader` });
     const reasons: string[] = [];
     try {
@@ -383,6 +390,12 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
         },
       });
       await waitFor(() => reasons.length >= 3, "three dead letters", 60_000);
+      // The worker's own account of it, and its health.
+      const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(worker.output())?.[1];
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/vigil_stage_dead_letters_total\{stage="parse"\} 1/);
+      expect(metrics).toMatch(/vigil_stage_dead_letters_total\{stage="account-ips"\} 2/);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await consumer.disconnect();
       expect(await stopProcess(worker), worker.output()).toBe(0);
