@@ -35,7 +35,11 @@ const work = mkdtempSync(join(tmpdir(), "vigil-kafka-bench-"));
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
 function start(argv: string[]): ChildProcess & { output(): string } {
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", vigilJs, ...argv], {
+  // VIGIL_BENCH_PROFILE=DIR writes a CPU profile of every Vigil process into DIR.
+  const profile = process.env.VIGIL_BENCH_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.VIGIL_BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", ...profile, vigilJs, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const chunks: Buffer[] = [];

@@ -1,7 +1,6 @@
 import { CompressionTypes, type Consumer, type Message, type Producer } from "kafkajs";
 import { z } from "zod";
 import { parseDuration } from "../../runtime/duration.js";
-import { MailAuthEventSchema } from "../../schemas/mail-auth-event.js";
 import { loadCheckpoint, saveCheckpoint } from "../../store/processor-checkpoints.js";
 import { type AccountIpsProcessor, createAccountIpsProcessor } from "../account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "../account-ips/asn-database.js";
@@ -11,7 +10,7 @@ import { encodeAccountRows, insertEncoded } from "../mail-rows.js";
 import { deadLetter } from "./dead-letter.js";
 import { createGroupConsumer } from "./group-consumer.js";
 import { leaving } from "./leave-quietly.js";
-import { unpackEvents } from "./mail-auth-records.js";
+import { decodeEvent, unpackEvents } from "./mail-auth-records.js";
 import type { RunningStage, StageDeps } from "./parse-stage.js";
 
 /** What a partition's checkpoint holds: the aggregation's state and the highest offset counted per source. */
@@ -35,6 +34,8 @@ type PartitionState = {
   lastFlush: number;
   /** The last batch reached the partition's end: a checkpoint soon costs little and shows the counts sooner. */
   caughtUp: boolean;
+  /** How long the last checkpoint took: early checkpoints may use at most a tenth of the time. */
+  lastFlushMs: number;
 };
 
 /** A caught-up partition checkpoints after this long even if the commit interval is longer. */
@@ -119,6 +120,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       committedOffset: null,
       lastFlush: Date.now(),
       caughtUp: false,
+      lastFlushMs: 0,
     };
     if (saved !== null) {
       const parsed = PartitionStateSchema.parse(JSON.parse(saved.state));
@@ -149,6 +151,9 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     }
   };
 
+  const checkpointDue = (state: PartitionState, age: number) =>
+    age >= commitMs || (state.caughtUp && age >= Math.max(CAUGHT_UP_COMMIT_MS, 10 * state.lastFlushMs));
+
   const flush = async (partition: number, state: PartitionState, final: boolean) => {
     if (state.nextOffset === null) return;
     if (state.nextOffset === state.savedOffset && !final) {
@@ -173,7 +178,8 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
     await publishAlerts(changes.alerts);
     state.savedOffset = offset;
-    state.lastFlush = now;
+    state.lastFlush = Date.now();
+    state.lastFlushMs = state.lastFlush - now;
     await commitOffset(partition, state, offset);
     stop();
   };
@@ -196,7 +202,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       exclusive(async () => {
         for (const [partition, state] of states) {
           const age = Date.now() - state.lastFlush;
-          if (age >= commitMs || (state.caughtUp && age >= CAUGHT_UP_COMMIT_MS)) await flush(partition, state, false);
+          if (checkpointDue(state, age)) await flush(partition, state, false);
         }
       }).catch((error: unknown) => {
         stageMetrics.errors.inc({ stage: "account-ips" });
@@ -232,24 +238,13 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
             state.nextOffset = offset + 1n;
             const where = { stage: "account-ips", topic, partition, offset: message.offset };
             for (const line of unpackEvents(message.value ?? Buffer.alloc(0))) {
-              let value: unknown;
-              try {
-                value = JSON.parse(line);
-              } catch {
-                dead.push(deadLetter({ ...message, value: Buffer.from(line) }, "event is not JSON", where));
-                continue;
-              }
-              const parsed = MailAuthEventSchema.safeParse(value);
-              if (!parsed.success) {
-                const reason = parsed.error.issues
-                  .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-                  .join("; ");
+              const event = decodeEvent(line);
+              if (typeof event === "string") {
                 dead.push(
-                  deadLetter({ ...message, value: Buffer.from(line) }, `not a mail auth event: ${reason}`, where),
+                  deadLetter({ ...message, value: Buffer.from(line) }, `not a mail auth event: ${event}`, where),
                 );
                 continue;
               }
-              const event = parsed.data;
               const seen = state.seen.get(event.source_id);
               if (seen !== undefined && event.offset <= seen) {
                 duplicates += 1;
@@ -277,7 +272,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
           resolveOffset(batch.lastOffset());
           state.caughtUp = Number(batch.offsetLag()) === 0;
           const age = Date.now() - state.lastFlush;
-          if (age >= commitMs || (state.caughtUp && age >= CAUGHT_UP_COMMIT_MS)) await flush(partition, state, false);
+          if (checkpointDue(state, age)) await flush(partition, state, false);
           stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
           stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
           stageMetrics.lag.set(

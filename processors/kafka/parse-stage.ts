@@ -15,7 +15,7 @@ import type { Logger } from "../../runtime/logger.js";
 import type { Metrics } from "../../runtime/metrics.js";
 import type { StageMetrics } from "../../runtime/stage-metrics.js";
 import type { KafkaConfig, VigilConfig } from "../../schemas/config.js";
-import type { MailAuthEvent, ParsedMailAuth } from "../../schemas/mail-auth-event.js";
+import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { RawMailHeadersSchema } from "../../schemas/raw-mail-record.js";
 import { encodeEventRow, encodeUnparsedRow, insertEncoded } from "../mail-rows.js";
 import { createMailLineParser, type MailChunkSink, type MailLineParser } from "../parse/mail-line-parser.js";
@@ -204,9 +204,10 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
         let part = newPart();
         const sink = {
           event(event: ParsedMailAuth, offset: number) {
-            part.events.push(encodeEventRow(event, part.current.sourceId, offset));
-            const record: MailAuthEvent = { ...event, source_id: part.current.sourceId, offset };
-            (part.out[partitionOf(event.user)] as string[]).push(JSON.stringify(record));
+            // One encoding for both the store and the events topic.
+            const row = encodeEventRow(event, part.current.sourceId, offset);
+            part.events.push(row);
+            (part.out[partitionOf(event.user)] as string[]).push(row);
             part.events_out += 1;
           },
           unparsed(line: Buffer, offset: number, reason: string) {

@@ -373,8 +373,23 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     await producer.send({
       topic: `${name}.events.mail-auth`,
       messages: [
-        { key: "u", value: "{not json" },
-        { key: "u", value: JSON.stringify({ user: "x; rm -rf /" }) },
+        { key: "u", value: "{not an event line" },
+        {
+          key: "u",
+          value: [
+            "soon",
+            "mx1",
+            "imap",
+            "x; rm -rf /",
+            "x",
+            "192.0.2.7",
+            "1",
+            "dovecot",
+            "",
+            "0123456789abcdef",
+            "7",
+          ].join("\t"),
+        },
       ],
     });
     await producer.disconnect();
@@ -402,8 +417,8 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
       await stopProcess(store.process);
     }
     expect(reasons.sort()).toEqual([
-      expect.stringMatching(/^account-ips: event is not JSON/),
-      expect.stringMatching(/^account-ips: not a mail auth event: .*ts/),
+      expect.stringMatching(/^account-ips: not a mail auth event: expected 11 tab-separated fields/),
+      expect.stringMatching(/^account-ips: not a mail auth event: ts: /),
       expect.stringMatching(/^parse: bad headers: path: /),
     ]);
   }, 120_000);
