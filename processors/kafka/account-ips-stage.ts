@@ -36,6 +36,10 @@ type PartitionState = {
   caughtUp: boolean;
   /** How long the last checkpoint took: early checkpoints may use at most a tenth of the time. */
   lastFlushMs: number;
+  /** Checkpoints being written, in order. */
+  writing: Promise<void>;
+  /** A checkpoint write failed: this state is dropped and nothing more of it is written. */
+  failed: boolean;
 };
 
 /** A caught-up partition checkpoints after this long even if the commit interval is longer. */
@@ -121,6 +125,8 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       lastFlush: Date.now(),
       caughtUp: false,
       lastFlushMs: 0,
+      writing: Promise.resolve(),
+      failed: false,
     };
     if (saved !== null) {
       const parsed = PartitionStateSchema.parse(JSON.parse(saved.state));
@@ -154,16 +160,25 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   const checkpointDue = (state: PartitionState, age: number) =>
     age >= commitMs || (state.caughtUp && age >= Math.max(CAUGHT_UP_COMMIT_MS, 10 * state.lastFlushMs));
 
+  /**
+   * Takes a checkpoint of the partition: what changed and the state, in one synchronous step, then
+   * writes them (rows, checkpoint, alerts, offset) in the background, in order, while folding goes on.
+   * A failed write drops the partition's state: it is reloaded from the last checkpoint that was written
+   * and the records after it are read again, so nothing is lost. `final` waits for the writes.
+   */
   const flush = async (partition: number, state: PartitionState, final: boolean) => {
     if (state.nextOffset === null) return;
     if (state.nextOffset === state.savedOffset && !final) {
       // Nothing new, but the group's offset may lag the checkpoint (the previous owner left before committing).
       if (state.savedOffset !== null && state.committedOffset !== state.savedOffset) {
-        await commitOffset(partition, state, state.savedOffset);
+        const covered = state.savedOffset;
+        state.writing = state.writing.then(() => commitOffset(partition, state, covered));
       }
       return;
     }
-    const stop = stageMetrics.batchSeconds.startTimer({ stage: "account-ips" });
+    // At most one checkpoint of a partition is being written while the next is folded: memory stays bounded.
+    await state.writing;
+    if (state.failed) return;
     const now = Date.now();
     for (const [sourceId, at] of state.lastData) {
       if (now - at > idleMs) {
@@ -172,16 +187,35 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       }
     }
     const changes = state.processor.collect(final ? { flushOpen: true } : {});
+    const rows = encodeAccountRows(changes);
     const snapshot = JSON.stringify({ version: 1, seen: [...state.seen], accountIps: state.processor.snapshot() });
     const offset = state.nextOffset;
-    await insertEncoded(client, { events: [], unparsed: [], ...encodeAccountRows(changes) }, deps.metrics);
-    await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
-    await publishAlerts(changes.alerts);
     state.savedOffset = offset;
-    state.lastFlush = Date.now();
-    state.lastFlushMs = state.lastFlush - now;
-    await commitOffset(partition, state, offset);
-    stop();
+    state.lastFlush = now;
+    const write = async () => {
+      if (state.failed) return;
+      const stop = stageMetrics.batchSeconds.startTimer({ stage: "account-ips" });
+      const began = Date.now();
+      try {
+        await insertEncoded(client, { events: [], unparsed: [], ...rows }, deps.metrics);
+        await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
+        await publishAlerts(changes.alerts);
+      } catch (error) {
+        state.failed = true;
+        if (states.get(partition) === state) states.delete(partition);
+        stageMetrics.errors.inc({ stage: "account-ips" });
+        logger.warn(
+          { partition, err: error instanceof Error ? error.message : String(error) },
+          "account-ips: writing a checkpoint failed; the partition is read again from its last checkpoint",
+        );
+        return;
+      }
+      state.lastFlushMs = Date.now() - began;
+      await commitOffset(partition, state, offset);
+      stop();
+    };
+    state.writing = state.writing.then(write);
+    if (final) await state.writing;
   };
 
   const publishAlerts = async (alerts: AlertRow[]) => {
