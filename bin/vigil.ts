@@ -37,6 +37,8 @@ Start here:
   vigil backfill /var/log/maillog*.gz     import history
   vigil top accounts --since 24h          accounts by distinct networks
   vigil history ann@example.com           every address an account used
+Scaled out (a kafka section in the config; see docs/scaling-out.md):
+  vigil kafka init, vigil ship (on every server), vigil process (workers), vigil status
 Every command takes --config FILE and --data DIR (default ./vigil-data).`,
   );
 
