@@ -68,8 +68,8 @@ export async function waitFor(
 }
 
 /** `vigil store serve` on a free port: resolves with its URL once it serves. */
-export async function startStoreServer(dataDir: string): Promise<{ process: VigilProcess; url: string }> {
-  const child = startVigil(["store", "serve", "--data", dataDir, "--port", "0"]);
+export async function startStoreServer(dataDir: string, port = 0): Promise<{ process: VigilProcess; url: string }> {
+  const child = startVigil(["store", "serve", "--data", dataDir, "--port", String(port)]);
   let url = "";
   await waitFor(
     () => {

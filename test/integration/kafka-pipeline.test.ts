@@ -107,6 +107,7 @@ type Scenario = {
     shippers: VigilProcess[];
     restartShipper(index: number): void;
     startWorker(): void;
+    restartStore(downMs: number): Promise<void>;
   }) => Promise<void>;
 };
 
@@ -119,8 +120,14 @@ async function runScaledOut(
 ): Promise<{ tables: Record<string, string[]>; extra: Record<string, unknown> }> {
   const dir = join(root, variant.name);
   const { live, append } = growingFiles(files, join(dir, "live"), SLICES);
-  const store = await startStoreServer(join(dir, "store"));
+  let store = await startStoreServer(join(dir, "store"));
   const { a, b } = split(live);
+  const restartStore = async (downMs: number) => {
+    const port = Number(new URL(store.url).port);
+    await stopProcess(store.process);
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    store = await startStoreServer(join(dir, "store"), port);
+  };
   const worker = join(dir, "worker.yaml");
   writeConfig(worker, { name: variant.name, storeUrl: store.url, data: join(dir, "worker"), sources: [] });
   const shipperConfigs = [join(dir, "ship-a.yaml"), join(dir, "ship-b.yaml")];
@@ -157,7 +164,7 @@ async function runScaledOut(
       append(step);
       await new Promise((resolve) => setTimeout(resolve, 300));
       if (step === SLICES / 2 - 1 && variant.disrupt !== undefined) {
-        await variant.disrupt({ workers, shippers, restartShipper, startWorker });
+        await variant.disrupt({ workers, shippers, restartShipper, startWorker, restartStore });
       }
     }
     trace("all appended");
@@ -192,6 +199,10 @@ async function runScaledOut(
       if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
     }
     trace("workers stopped");
+    for (const child of workers) {
+      for (const line of child.output().split("\n"))
+        if (/failed|refused|rejoin/.test(line)) trace(`worker: ${line.slice(0, 300)}`);
+    }
     for (const child of shippers) {
       if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
     }
@@ -335,6 +346,17 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
         await broker.stop({ keepData: true });
         await new Promise((resolve) => setTimeout(resolve, 10_000));
         broker = await startKafkaBroker({ runDir, port, controllerPort });
+      },
+    });
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+  }, 300_000);
+
+  test("the store away for eight seconds: failed writes are retried or read again, nothing lost or doubled", async () => {
+    const result = await runScaledOut({
+      name: "store-restart",
+      async disrupt({ restartStore }) {
+        await restartStore(8_000);
       },
     });
     expectGroundTruth(result);
