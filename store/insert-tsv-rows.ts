@@ -45,6 +45,6 @@ export async function insertTsvRows(
 }
 
 /** Connection trouble and server overload are worth another try; a bad row or schema is not. */
-function looksTransient(message: string): boolean {
+export function looksTransient(message: string): boolean {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|Timeout|TOO_MANY|MEMORY_LIMIT|503|502/i.test(message);
 }

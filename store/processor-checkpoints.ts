@@ -1,11 +1,27 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import { insertTsvRows } from "./insert-tsv-rows.js";
+import { insertTsvRows, looksTransient } from "./insert-tsv-rows.js";
 import { escapeTsv } from "./tsv.js";
 
 export type CheckpointKey = { stage: string; topic: string; partition: number };
 
 /** The newest checkpoint of a stage's partition: the next offset it covers and its state (JSON), or null. */
 export async function loadCheckpoint(
+  client: ClickHouseClient,
+  key: CheckpointKey,
+): Promise<{ nextOffset: string; state: string } | null> {
+  // A store that just restarted leaves stale pooled connections: those fail once and are worth another try.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await queryCheckpoint(client, key);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= 5 || !looksTransient(message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}
+
+async function queryCheckpoint(
   client: ClickHouseClient,
   key: CheckpointKey,
 ): Promise<{ nextOffset: string; state: string } | null> {

@@ -33,7 +33,9 @@ describe("vigil run across log rotation", () => {
       `data: ${data}\nsources:\n  - path: ${log}\ntail: { pollInterval: 30ms, flushInterval: 150ms }\n`,
     );
     const run = startVigil(["run", "--config", config]);
-    await pause(1500);
+    // The rotation must happen while vigil run follows the file: wait until it has read the first lines.
+    const started = Date.now() + 30_000;
+    while (committedLines(data) < 100 && Date.now() < started) await pause(50);
     appendFileSync(log, lines(100, 150));
     // logrotate's default: rename, then a new file; the daemon writes a last line to the old one.
     renameSync(log, join(dir, "maillog.1"));
