@@ -16,6 +16,8 @@ import { openStore } from "./open-store.js";
 import { runAction } from "./run-action.js";
 import { serveMetricsIfAsked } from "./serve-metrics.js";
 
+const SHUTDOWN_TIMEOUT_MS = 45_000;
+
 export function processCommand(): Command {
   return withGlobalOptions(new Command("process"))
     .description(
@@ -67,7 +69,20 @@ export function processCommand(): Command {
         });
         let failure: unknown = null;
         await stopped;
-        for (const stage of stages) await stage.stop().catch((error: unknown) => (failure ??= error));
+        // Checkpoints already in the store are safe: a shutdown that cannot finish (the broker or the store
+        // gone) gives up after a while rather than hanging; the next owner reads on from the last checkpoint.
+        const stopping = (async () => {
+          for (const stage of stages) await stage.stop().catch((error: unknown) => (failure ??= error));
+        })();
+        const gaveUp = await Promise.race([
+          stopping.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), SHUTDOWN_TIMEOUT_MS).unref()),
+        ]);
+        if (gaveUp) {
+          failure ??= new Error(
+            `shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS / 1000} s; the last checkpoints in the store hold`,
+          );
+        }
         await server?.close();
         await client.close();
         if (failure !== null) throw failure;

@@ -15,6 +15,21 @@ import { createFileTailer } from "./file-tailer.js";
 import type { SourcePosition } from "./line-chunk.js";
 import { splitIntoRuns } from "./split-records.js";
 
+const SEND_TIMEOUT_MS = 30_000;
+
+/** Resolves or rejects with `work`, rejects after `timeoutMs` or when `signal` aborts. */
+function untilAnswered<T>(work: Promise<T>, timeoutMs: number, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Kafka did not answer a send within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => reject(new Error("stopped while waiting for Kafka"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    });
+  });
+}
+
 export type ShipperDeps = {
   config: VigilConfig;
   kafkaConfig: KafkaConfig;
@@ -75,12 +90,18 @@ export function createShipper(deps: ShipperDeps): Shipper {
       const stop = metrics.sendSeconds.startTimer();
       try {
         const current = await connected();
-        await current.send({
-          topic: kafkaConfig.topics.rawMail.name,
-          messages,
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-        });
+        // A send the broker never answers (it restarted mid-request) counts as failed after a while,
+        // and a stop request does not wait for it: unacknowledged lines are sent again at the next start.
+        await untilAnswered(
+          current.send({
+            topic: kafkaConfig.topics.rawMail.name,
+            messages,
+            acks: -1,
+            compression: CompressionTypes.GZIP,
+          }),
+          SEND_TIMEOUT_MS,
+          signal,
+        );
         stop();
         held -= lines;
         metrics.holding.set(held);

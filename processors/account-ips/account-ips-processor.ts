@@ -35,6 +35,12 @@ export type AccountIpsProcessor = {
 export function createAccountIpsProcessor(deps: {
   config: AccountIpsConfig;
   asnDatabase: AsnDatabase;
+  /**
+   * Write every window a collection finds changed (its logins and failures current at every checkpoint),
+   * not only those that gained an address: the scaled-out stage, whose last checkpoint of a partition may
+   * be written by any worker, uses it so the final rows never depend on which worker stopped last.
+   */
+  writeEveryChange?: boolean;
 }): AccountIpsProcessor {
   const { config, asnDatabase } = deps;
   const windows = config.windows.map((name, index) => ({
@@ -93,6 +99,7 @@ export function createAccountIpsProcessor(deps: {
     locate,
     allowlistedAddress,
     describeWindow,
+    writeEveryChange: deps.writeEveryChange === true,
   };
 
   return {

@@ -24,6 +24,8 @@ export type FoldContext = {
   /** True when the address lies in an allowlisted network: it never counts towards a window. */
   allowlistedAddress(ip: string): boolean;
   describeWindow: DescribeWindow;
+  /** Write a window at every collection that changed it, not only when it gained an address. */
+  writeEveryChange: boolean;
 };
 
 /**
@@ -72,7 +74,10 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
       }
       user.current[index] = window;
     }
-    if (!foldWindow(window, fact, record)) continue;
+    if (!foldWindow(window, fact, record)) {
+      if (context.writeEveryChange) queueWindow(state, user, window);
+      continue;
+    }
     queueWindow(state, user, window);
     if (window.ips.networkCount >= spec.alertAt * 2 ** window.alertedLevel) {
       const row = context.describeWindow(user, window);

@@ -113,7 +113,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   let stopping = false;
 
   const load = async (partition: number): Promise<PartitionState> => {
-    const processor = createAccountIpsProcessor({ config: deps.config.accountIps, asnDatabase: deps.asnDatabase });
+    const processor = createAccountIpsProcessor({
+      config: deps.config.accountIps,
+      asnDatabase: deps.asnDatabase,
+      writeEveryChange: true,
+    });
     const saved = await loadCheckpoint(client, { stage, topic, partition });
     const state: PartitionState = {
       processor,

@@ -83,12 +83,15 @@ export async function startStoreServer(dataDir: string, port = 0): Promise<{ pro
   return { process: child, url };
 }
 
-/** SIGTERM and the exit code. */
+/** SIGTERM and the exit code; a process still running after a minute is killed and reported as -1. */
 export async function stopProcess(child: VigilProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = once(child, "exit") as Promise<[number | null]>;
   child.kill(signal);
-  const [code] = (await once(child, "exit")) as [number | null];
-  return code;
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const [code] = await exited;
+  clearTimeout(timer);
+  return child.signalCode === "SIGKILL" ? -1 : code;
 }
 
 export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {

@@ -33,6 +33,11 @@ process.on("exit", () => {
   for (const child of background) child.kill("SIGKILL");
 });
 
+/** Kills every background CLI still running (after a test that failed or timed out). */
+export function killBackground(): void {
+  for (const child of background) child.kill("SIGKILL");
+}
+
 /** Starts the CLI in the background (for `vigil run`); it is killed if the test process exits first. */
 export function startVigil(args: readonly string[]): ChildProcess & { output(): string } {
   const child = spawn(process.execPath, [vigilJs, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { MailScenario } from "../../demo/mail-scenario.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
@@ -18,7 +18,7 @@ import {
   type VigilProcess,
   waitFor,
 } from "../helpers/scaled-out.js";
-import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { killBackground, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * The scaled-out pipeline on a real Kafka broker (KRaft, from Maven Central
@@ -298,6 +298,9 @@ beforeAll(async () => {
     await stopProcess(store.process);
   }
 }, 300_000);
+
+// A failed or timed-out scenario must not leave its processes to disturb the next one.
+afterEach(() => killBackground());
 
 afterAll(async () => {
   await broker?.stop();
