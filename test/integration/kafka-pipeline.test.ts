@@ -355,17 +355,6 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     expect(result.tables).toEqual(reference);
   }, 300_000);
 
-  test("the store away for eight seconds: failed writes are retried or read again, nothing lost or doubled", async () => {
-    const result = await runScaledOut({
-      name: "store-restart",
-      async disrupt({ restartStore }) {
-        await restartStore(8_000);
-      },
-    });
-    expectGroundTruth(result);
-    expect(result.tables).toEqual(reference);
-  }, 300_000);
-
   test("a shipper killed with SIGKILL and restarted resumes from its checkpoint: no loss, no double count", async () => {
     const result = await runScaledOut({
       name: "kill-shipper",
