@@ -1,6 +1,15 @@
 import { promisify } from "node:util";
 import { gzip, unzip } from "node:zlib";
-import kafkajs, { CompressionTypes, Kafka, type KafkaConfig as KafkaJsConfig, type LogEntry, logLevel } from "kafkajs";
+import kafkajs, {
+  CompressionTypes,
+  type ConsumerConfig,
+  Kafka,
+  type KafkaConfig as KafkaJsConfig,
+  type LogEntry,
+  logLevel,
+  type ProducerConfig,
+} from "kafkajs";
+import { parseDuration } from "../runtime/duration.js";
 import type { Logger } from "../runtime/logger.js";
 import type { KafkaConfig } from "../schemas/config.js";
 
@@ -26,6 +35,27 @@ export function createKafka(config: KafkaConfig, logger: Logger, suffix = ""): K
       },
   };
   return new Kafka(options);
+}
+
+/** Every Vigil producer: idempotent (acks from all replicas, one request in flight), never creating topics. */
+export const IDEMPOTENT_PRODUCER: ProducerConfig = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+};
+
+/** A stage worker's consumer in `groupId`: session from the config, heartbeats and rebalance time derived from it. */
+export function stageConsumerConfig(config: KafkaConfig, groupId: string): ConsumerConfig {
+  const sessionTimeout = parseDuration(config.sessionTimeout, "kafka.sessionTimeout");
+  return {
+    groupId,
+    sessionTimeout,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+    rebalanceTimeout: sessionTimeout * 3,
+    maxBytesPerPartition: 1024 * 1024,
+    maxWaitTimeInMs: 200,
+    allowAutoTopicCreation: false,
+  };
 }
 
 /** Header values as strings (kafkajs hands them over as Buffers). */

@@ -14,12 +14,12 @@ import { loadConfig } from "./load-config.js";
 import { describeStore } from "./open-pipeline.js";
 import { openStore } from "./open-store.js";
 import { runAction } from "./run-action.js";
-import { serveMetricsIfAsked } from "./serve-metrics.js";
+import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 const SHUTDOWN_TIMEOUT_MS = 45_000;
 
 export function processCommand(): Command {
-  return withGlobalOptions(new Command("process"))
+  return withMetricsOptions(withGlobalOptions(new Command("process")))
     .description(
       "a stream-processing worker of the scaled-out mode: parse raw lines from Kafka (role parse), aggregate accounts' addresses (role account-ips), or both; run several with the same config to share the partitions; SIGINT or SIGTERM checkpoints and leaves the group",
     )
@@ -28,8 +28,6 @@ export function processCommand(): Command {
         .choices(["parse", "account-ips", "all"])
         .default("all"),
     )
-    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
-    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1")
     .action(
       runAction(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);

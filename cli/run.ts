@@ -4,21 +4,18 @@ import { readSourceId } from "../ingest/read-file-chunks.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
 import { parseDuration } from "../runtime/duration.js";
 import { InputError } from "../runtime/errors.js";
-import { startMetricsServer } from "../runtime/metrics-server.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
 import { describeStore, openPipeline } from "./open-pipeline.js";
-import { parsePositiveInt } from "./output-format.js";
 import { formatAlertLine } from "./print-alert.js";
 import { runAction } from "./run-action.js";
+import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 export function runCommand(): Command {
-  return withGlobalOptions(new Command("run"))
+  return withMetricsOptions(withGlobalOptions(new Command("run")))
     .description(
       "tail the configured log files, keep results in the store and print alerts as they fire; SIGINT or SIGTERM flushes, commits and exits 0",
     )
-    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
-    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1")
     .action(
       runAction(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
@@ -40,22 +37,12 @@ export function runCommand(): Command {
         process.once("SIGTERM", stop);
         let failure: unknown = null;
         let lastCommitOk = Date.now();
-        const metricsServer =
-          typeof options.metricsPort === "string"
-            ? await startMetricsServer({
-                registry: metrics.registry,
-                host: String(options.metricsHost ?? "127.0.0.1"),
-                port: parsePositiveInt(options.metricsPort, "--metrics-port"),
-                healthy: () => {
-                  const age = Date.now() - lastCommitOk;
-                  return age < flushMs * 10 + 30_000
-                    ? { ok: true, detail: `ok: last commit ${age} ms ago` }
-                    : { ok: false, detail: `no successful commit for ${age} ms` };
-                },
-              })
-            : null;
-        if (metricsServer !== null)
-          process.stderr.write(`metrics on http://${options.metricsHost}:${metricsServer.port}/metrics\n`);
+        const metricsServer = await serveMetricsIfAsked(options, metrics.registry, () => {
+          const age = Date.now() - lastCommitOk;
+          return age < flushMs * 10 + 30_000
+            ? { ok: true, detail: `ok: last commit ${age} ms ago` }
+            : { ok: false, detail: `no successful commit for ${age} ms` };
+        });
 
         const lastData = new Map<string, number>();
         const commit = async () => {

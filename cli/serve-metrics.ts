@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import type { Registry } from "prom-client";
 import { startMetricsServer } from "../runtime/metrics-server.js";
 import { parsePositiveInt } from "./output-format.js";
@@ -18,4 +19,11 @@ export async function serveMetricsIfAsked(
   });
   process.stderr.write(`metrics on http://${host}:${server.port}/metrics\n`);
   return server;
+}
+
+/** `--metrics-port` and `--metrics-host`, as every long-running command takes them. */
+export function withMetricsOptions(command: Command): Command {
+  return command
+    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
+    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1");
 }

@@ -10,15 +10,13 @@ import { withGlobalOptions } from "./global-options.js";
 import { requireKafka } from "./kafka.js";
 import { loadConfig } from "./load-config.js";
 import { runAction } from "./run-action.js";
-import { serveMetricsIfAsked } from "./serve-metrics.js";
+import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 export function shipCommand(): Command {
-  return withGlobalOptions(new Command("ship"))
+  return withMetricsOptions(withGlobalOptions(new Command("ship")))
     .description(
       "tail the configured sources (as vigil run does) and send their raw lines to Kafka, keyed by host; file checkpoints advance only after the broker acknowledged; SIGINT or SIGTERM stops cleanly",
     )
-    .option("--metrics-port <port>", "serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
-    .option("--metrics-host <host>", "address for --metrics-port", "127.0.0.1")
     .action(
       runAction(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);

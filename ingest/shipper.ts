@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
+import { IDEMPOTENT_PRODUCER } from "../bus/kafka.js";
 import { loadStateFile, saveStateFile } from "../processors/state-file.js";
 import { parseDuration } from "../runtime/duration.js";
 import type { Logger } from "../runtime/logger.js";
@@ -69,7 +70,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
   let producer: Promise<Producer> | null = null;
   const connected = (): Promise<Producer> => {
     producer ??= (async () => {
-      const fresh = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const fresh = deps.kafka.producer(IDEMPOTENT_PRODUCER);
       await fresh.connect();
       return fresh;
     })();

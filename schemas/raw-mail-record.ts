@@ -24,9 +24,10 @@ export type RawMailHeaders = z.infer<typeof RawMailHeadersSchema>;
 
 /** A record on `vigil.dlq`: what could not be read, where it came from, and why. */
 export const DeadLetterHeadersSchema = z.object({
-  reason: z.string(),
-  stage: z.string(),
-  topic: z.string(),
-  partition: z.string(),
-  offset: z.string(),
+  "dlq-reason": z.string(),
+  "dlq-stage": z.string(),
+  "dlq-topic": z.string(),
+  "dlq-partition": z.string(),
+  "dlq-offset": z.string(),
 });
+export type DeadLetterHeaders = z.infer<typeof DeadLetterHeadersSchema>;

@@ -1,5 +1,6 @@
 import { CompressionTypes, type Consumer, type Message, type Producer } from "kafkajs";
 import { z } from "zod";
+import { IDEMPOTENT_PRODUCER, stageConsumerConfig } from "../../bus/kafka.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { loadCheckpoint, saveCheckpoint } from "../../store/processor-checkpoints.js";
 import { type AccountIpsProcessor, createAccountIpsProcessor } from "../account-ips/account-ips-processor.js";
@@ -73,22 +74,8 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     return next;
   };
 
-  const sessionTimeout = parseDuration(kafkaConfig.sessionTimeout, "kafka.sessionTimeout");
-  const createConsumer = (): Consumer =>
-    deps.kafka.consumer({
-      groupId: stage,
-      sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
-      rebalanceTimeout: sessionTimeout * 3,
-      maxBytesPerPartition: 1024 * 1024,
-      maxWaitTimeInMs: 200,
-      allowAutoTopicCreation: false,
-    });
-  const producer: Producer = deps.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const createConsumer = (): Consumer => deps.kafka.consumer(stageConsumerConfig(kafkaConfig, stage));
+  const producer: Producer = deps.kafka.producer(IDEMPOTENT_PRODUCER);
   const admin = deps.kafka.admin();
   const disconnectClients = async () => {
     await leaving(producer.disconnect(), logger);

@@ -1,5 +1,6 @@
 import type { Consumer } from "kafkajs";
 import type { Logger } from "../../runtime/logger.js";
+import { leaving } from "./leave-quietly.js";
 
 export type GroupConsumer = {
   /** The live kafkajs consumer: replaced when kafkajs gave one up. */
@@ -70,26 +71,18 @@ export function createGroupConsumer(options: {
     delay = Math.min(delay * 2, 30_000);
   };
 
-  const quietly = async (step: Promise<void>, what: string) => {
-    try {
-      await step;
-    } catch (error) {
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, `kafka: ${what} failed (harmless)`);
-    }
-  };
-
   return {
     current: () => consumer,
     start: () => startOne(consumer),
     async stop() {
       stopping = true;
       if (timer !== null) clearTimeout(timer);
-      await quietly(consumer.stop(), "stopping the consumer");
+      await leaving(consumer.stop(), logger, "stopping the consumer");
     },
     async disconnect() {
       stopping = true;
       if (timer !== null) clearTimeout(timer);
-      await quietly(consumer.disconnect(), "leaving the group");
+      await leaving(consumer.disconnect(), logger);
     },
   };
 }

@@ -8,9 +8,8 @@ import {
   type Message,
   type Producer,
 } from "kafkajs";
-import { headerStrings } from "../../bus/kafka.js";
+import { headerStrings, IDEMPOTENT_PRODUCER, stageConsumerConfig } from "../../bus/kafka.js";
 import { partitionerFor } from "../../bus/partition-for-key.js";
-import { parseDuration } from "../../runtime/duration.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { Metrics } from "../../runtime/metrics.js";
 import type { StageMetrics } from "../../runtime/stage-metrics.js";
@@ -70,22 +69,9 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     return parser;
   };
 
-  const sessionTimeout = parseDuration(kafkaConfig.sessionTimeout, "kafka.sessionTimeout");
   const createConsumer = (): Consumer =>
-    deps.kafka.consumer({
-      groupId: kafkaConfig.groups.parse,
-      sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
-      rebalanceTimeout: sessionTimeout * 3,
-      maxBytesPerPartition: 1024 * 1024,
-      maxWaitTimeInMs: 200,
-      allowAutoTopicCreation: false,
-    });
-  const producer: Producer = deps.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+    deps.kafka.consumer(stageConsumerConfig(kafkaConfig, kafkaConfig.groups.parse));
+  const producer: Producer = deps.kafka.producer(IDEMPOTENT_PRODUCER);
   // Events are packed per partition of the events topic, placed as a record keyed by the user would be.
   const admin = deps.kafka.admin();
   const metadata = await (async () => {

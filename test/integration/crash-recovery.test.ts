@@ -6,22 +6,10 @@ import { buildMailScenario } from "../../demo/mail-scenario.js";
 import { writeMailLogs } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
 import { dumpStore } from "../helpers/dump-store.js";
+import { sliceLines } from "../helpers/scaled-out.js";
 import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 const DAY = 86_400_000;
-
-/** Splits at line boundaries into `parts` pieces of about equal size. */
-function sliceLines(content: Buffer, parts: number): Buffer[] {
-  const slices: Buffer[] = [];
-  let start = 0;
-  for (let part = 1; part <= parts; part++) {
-    const target = Math.floor((content.length * part) / parts);
-    const end = part === parts ? content.length : content.indexOf(10, target) + 1 || content.length;
-    if (end > start) slices.push(content.subarray(start, end));
-    start = end;
-  }
-  return slices;
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
