@@ -13,7 +13,7 @@ import { requireKafka } from "./kafka.js";
 import { loadConfig } from "./load-config.js";
 import { describeStore } from "./open-pipeline.js";
 import { openStore } from "./open-store.js";
-import { runAction } from "./run-action.js";
+import { runService } from "./run-action.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 const SHUTDOWN_TIMEOUT_MS = 45_000;
@@ -29,7 +29,7 @@ export function processCommand(): Command {
         .default("all"),
     )
     .action(
-      runAction(async (options: Record<string, string | boolean>) => {
+      runService(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
         const kafkaConfig = requireKafka(config);
         const logger = createLogger(options.verbose === true ? { level: "debug" } : { level: "warn" });

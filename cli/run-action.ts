@@ -17,6 +17,28 @@ export function runAction<A extends unknown[]>(action: (...args: A) => Promise<n
   };
 }
 
+/**
+ * `runAction` for long-running services (run, ship, process, serve): once the
+ * service has shut down, the process exits with its code even if a library
+ * left a socket or timer behind (kafkajs keeps reconnect timers of consumers
+ * it gave up on while a broker was away), after stdout and stderr drained.
+ */
+export function runService<A extends unknown[]>(action: (...args: A) => Promise<number | undefined>) {
+  const run = runAction(action);
+  return async (...args: A): Promise<void> => {
+    await run(...args);
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit();
+  };
+}
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableLength === 0) resolve();
+    else stream.write("", () => resolve());
+  });
+}
+
 export function reportError(error: unknown, verbose: boolean): number {
   if (error instanceof VigilError) {
     process.stderr.write(`vigil: ${error.message}\n`);

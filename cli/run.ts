@@ -8,7 +8,7 @@ import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
 import { describeStore, openPipeline } from "./open-pipeline.js";
 import { formatAlertLine } from "./print-alert.js";
-import { runAction } from "./run-action.js";
+import { runService } from "./run-action.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 export function runCommand(): Command {
@@ -17,7 +17,7 @@ export function runCommand(): Command {
       "tail the configured log files, keep results in the store and print alerts as they fire; SIGINT or SIGTERM flushes, commits and exits 0",
     )
     .action(
-      runAction(async (options: Record<string, string | boolean>) => {
+      runService(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
         if (config.sources.length === 0) {
           throw new InputError(

@@ -9,7 +9,7 @@ import { createStoreClient } from "../store/create-store-client.js";
 import { withGlobalOptions } from "./global-options.js";
 import { requireKafka } from "./kafka.js";
 import { loadConfig } from "./load-config.js";
-import { runAction } from "./run-action.js";
+import { runService } from "./run-action.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 export function shipCommand(): Command {
@@ -18,7 +18,7 @@ export function shipCommand(): Command {
       "tail the configured sources (as vigil run does) and send their raw lines to Kafka, keyed by host; file checkpoints advance only after the broker acknowledged; SIGINT or SIGTERM stops cleanly",
     )
     .action(
-      runAction(async (options: Record<string, string | boolean>) => {
+      runService(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
         const kafkaConfig = requireKafka(config);
         if (config.sources.length === 0) {
