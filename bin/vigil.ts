@@ -1,15 +1,18 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import "../runtime/heap-tuning.js";
 import { Command } from "commander";
+import { actionsCommand } from "../cli/actions.js";
 import { alertsCommand } from "../cli/alerts.js";
 import { backfillCommand } from "../cli/backfill.js";
 import { demoCommand } from "../cli/demo.js";
+import { fleetCommand } from "../cli/fleet.js";
 import { historyCommand } from "../cli/history.js";
 import { kafkaCommand } from "../cli/kafka.js";
 import { migrateCommand } from "../cli/migrate.js";
 import { parseCommand } from "../cli/parse.js";
 import { processCommand } from "../cli/process.js";
 import { runCommand } from "../cli/run.js";
+import { serveCommand } from "../cli/serve.js";
 import { shipCommand } from "../cli/ship.js";
 import { statusCommand } from "../cli/status.js";
 import { storeCommand } from "../cli/store.js";
@@ -39,6 +42,12 @@ Start here:
   vigil history ann@example.com           every address an account used
 Scaled out (a kafka section in the config; see docs/scaling-out.md):
   vigil kafka init, vigil ship (on every server), vigil process (workers), vigil status
+The fleet (an Ansible YAML inventory; see README, Fleet commands):
+  vigil fleet run -i inventory.yml -g web -- uptime
+  vigil actions pin-domain shop.example.com -g web --dry-run
+  vigil actions lock-account ann@example.com -g mail
+  vigil serve                             alerts (Grafana webhooks, vigil.alerts) to actions by the rules file
+  vigil actions list, vigil actions approve ID
 Every command takes --config FILE and --data DIR (default ./vigil-data).`,
   );
 
@@ -56,6 +65,9 @@ for (const command of [
   shipCommand(),
   processCommand(),
   statusCommand(),
+  fleetCommand(),
+  actionsCommand(),
+  serveCommand(),
 ]) {
   program.addCommand(command);
 }

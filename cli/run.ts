@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { type ActionService, startActionService } from "../actions/action-service.js";
+import { alertFromVigil } from "../actions/incoming-alert.js";
 import { createFileTailer } from "../ingest/file-tailer.js";
 import { readSourceId } from "../ingest/read-file-chunks.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
@@ -25,10 +27,26 @@ export function runCommand(): Command {
             "add sources: [{ path: /var/log/maillog }] (see vigil.example.yaml)",
           );
         }
+        let actionService: ActionService | null = null;
         const { pipeline, client, logger, metrics } = await openPipeline(config, {
           verbose: options.verbose === true,
-          onAlert: (alert) => process.stdout.write(formatAlertLine(alert)),
+          onAlert: (alert) => {
+            process.stdout.write(formatAlertLine(alert));
+            // The embedded bus: alerts go straight to the rules when actions.rules is set.
+            actionService?.dispatcher.handle(alertFromVigil(alert)).catch((error: unknown) => {
+              logger.warn(
+                { error: error instanceof Error ? error.message : String(error) },
+                "Handling an alert failed",
+              );
+            });
+          },
         });
+        if (config.actions.rules !== undefined) {
+          actionService = await startActionService({ config, client, logger, registry: metrics.registry });
+          process.stderr.write(
+            `alerts to actions by ${config.actions.rules}; webhooks and approvals on ${actionService.url}\n`,
+          );
+        }
         const flushMs = parseDuration(config.tail.flushInterval, "tail.flushInterval");
         const idleMs = parseDuration(config.accountIps.lateness, "accountIps.lateness");
         const controller = new AbortController();
@@ -108,6 +126,7 @@ export function runCommand(): Command {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
           await metricsServer?.close();
+          await actionService?.close();
           await client.close();
         }
         if (failure !== null) throw failure;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActionsConfigSchema } from "./actions-config.js";
 
 const duration = z
   .string()
@@ -152,9 +153,10 @@ export const KafkaSchema = z
       .object({
         parse: z.string().default("vigil-parse"),
         accountIps: z.string().default("vigil-account-ips"),
+        serve: z.string().default("vigil-serve").describe("`vigil serve` reading vigil.alerts"),
       })
       .strict()
-      .default({ parse: "vigil-parse", accountIps: "vigil-account-ips" }),
+      .default({ parse: "vigil-parse", accountIps: "vigil-account-ips", serve: "vigil-serve" }),
     ship: z
       .object({
         host: z.string().optional().describe("this server's name in the records' key (default: the OS host name)"),
@@ -189,6 +191,9 @@ export const ConfigSchema = z
     fieldMaps: z.record(z.string(), FieldMapSchema).default({}).describe("custom whitespace-field layouts, by name"),
     accountIps: AccountIpsSchema.default(AccountIpsSchema.parse({})),
     tail: TailSchema.default(TailSchema.parse({})),
+    actions: ActionsConfigSchema.default(ActionsConfigSchema.parse({})).describe(
+      "the fleet (inventory, host keys), remediation rules and `vigil serve`",
+    ),
   })
   .strict();
 export type VigilConfig = z.infer<typeof ConfigSchema>;
