@@ -16,6 +16,7 @@ import { absolutePath, accountName, commandTemplate, expandTemplate, oneLine } f
  */
 const MAP_LOCK = `set -eu
 f=$1; user=$2; line=$3; rebuild=$4
+[ -d "$(dirname "$f")" ] || { echo "vigil: the folder of $f does not exist on this server: is the mail server installed here, or is the file elsewhere (set it per host in the inventory)?" >&2; exit 3; }
 [ -e "$f" ] || : > "$f"
 tmp="$f.vigil-tmp.$$"
 trap 'rm -f "$tmp"' EXIT

@@ -44,6 +44,8 @@ export async function startSshdFleet(options: {
   dir: string;
   hosts: SshdHostSpec[];
   firstAddress?: number;
+  /** Extra inventory variables of a host (vigil_hosts_file: <root>/etc/hosts, ...). */
+  hostVars?(host: { name: string; root: string }): Record<string, unknown>;
 }): Promise<SshdFleet> {
   if (!existsSync(SSHD)) {
     throw new Error(
@@ -105,7 +107,7 @@ export async function startSshdFleet(options: {
   const knownHosts = join(dir, "known_hosts");
   writeFileSync(knownHosts, hosts.map((host) => `[${host.address}]:${host.port} ${host.hostKeyPublic}\n`).join(""));
   const inventory = join(dir, "inventory.yml");
-  writeFileSync(inventory, inventoryYaml(hosts, user, clientKey));
+  writeFileSync(inventory, inventoryYaml(hosts, user, clientKey, options.hostVars));
   const stopHost = async (host: SshdHost) => {
     if (host.process.exitCode !== null || host.process.signalCode !== null) return;
     const exited = new Promise((done) => host.process.once("exit", done));
@@ -142,7 +144,12 @@ function startSshd(config: string): ChildProcess {
 }
 
 /** The inventory of a fleet, in Ansible's YAML layout, grouped as the specs say. */
-function inventoryYaml(hosts: SshdHost[], user: string, clientKey: string): string {
+function inventoryYaml(
+  hosts: SshdHost[],
+  user: string,
+  clientKey: string,
+  hostVars?: (host: { name: string; root: string }) => Record<string, unknown>,
+): string {
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
   for (const host of hosts) {
     for (const group of host.groups) {
@@ -151,6 +158,7 @@ function inventoryYaml(hosts: SshdHost[], user: string, clientKey: string): stri
         ansible_host: host.address,
         ansible_port: host.port,
         vigil_root: host.root,
+        ...hostVars?.(host),
       };
     }
   }

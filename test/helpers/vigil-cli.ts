@@ -11,11 +11,15 @@ export type CliResult = { code: number | null; stdout: string; stderr: string };
 /** Runs the built CLI (`npm test` builds first) and collects its output. */
 export function vigil(
   args: readonly string[],
-  options: { input?: string | Buffer; cwd?: string } = {},
+  options: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   if (!existsSync(vigilJs)) throw new Error(`${vigilJs} is missing: run npm run build first (npm test does)`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [vigilJs, ...args], { cwd: options.cwd ?? repoRoot, stdio: "pipe" });
+    const child = spawn(process.execPath, [vigilJs, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      stdio: "pipe",
+      env: { ...process.env, ...options.env },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (data: Buffer) => out.push(data));
@@ -39,8 +43,15 @@ export function killBackground(): void {
 }
 
 /** Starts the CLI in the background (for `vigil run`); it is killed if the test process exits first. */
-export function startVigil(args: readonly string[]): ChildProcess & { output(): string } {
-  const child = spawn(process.execPath, [vigilJs, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+export function startVigil(
+  args: readonly string[],
+  options: { env?: Record<string, string> } = {},
+): ChildProcess & { output(): string } {
+  const child = spawn(process.execPath, [vigilJs, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
   background.add(child);
   child.once("exit", () => background.delete(child));
   const chunks: Buffer[] = [];
