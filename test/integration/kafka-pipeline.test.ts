@@ -1,12 +1,12 @@
 import { once } from "node:events";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { MailScenario } from "../../demo/mail-scenario.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
-import { type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
+import { freePort, type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
 import {
   growingFiles,
   queryRows,
@@ -434,6 +434,72 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
       expect.stringMatching(/^account-ips: not a mail auth event: expected 11 tab-separated fields/),
       expect.stringMatching(/^account-ips: not a mail auth event: ts: /),
       expect.stringMatching(/^parse: bad headers: path: /),
+    ]);
+  }, 120_000);
+
+  test("vigil serve reads vigil.alerts and turns each alert into an action by the rules", async () => {
+    const name = "serve";
+    const dir = join(root, name);
+    const config = join(dir, "serve.yaml");
+    mkdirSync(dir, { recursive: true });
+    writeConfig(config, { name, data: join(dir, "data"), sources: [] });
+    writeFileSync(join(dir, "inventory.yml"), "mail:\n  hosts:\n    mail-1: { ansible_host: 192.0.2.25 }\n");
+    writeFileSync(
+      join(dir, "rules.yml"),
+      "rules:\n  - name: lock-compromised\n    match: { kind: compromised-account }\n    remediation: lock-account\n    group: mail\n    params: { user: '{subject}' }\n    mode: notify\n",
+    );
+    const port = await freePort();
+    appendFileSync(
+      config,
+      `actions:\n  inventory: ${join(dir, "inventory.yml")}\n  rules: ${join(dir, "rules.yml")}\n  serve: { listen: "127.0.0.1:${port}" }\n`,
+    );
+    expect((await vigil(["kafka", "init", "--config", config])).code).toBe(0);
+    const serve = startVigil(["serve", "--config", config], { env: { VIGIL_WEBHOOK_TOKEN: "t" } });
+    const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: "serve-test", logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    const alert = {
+      alert_id: "a1",
+      kind: "compromised-account",
+      subject: "victim@example.com",
+      window: "24h",
+      window_start: 1_764_633_600,
+      window_end: 1_764_720_000,
+      level: 2,
+      verdict: "compromised",
+      summary: "logins from 120 networks",
+      evidence: "{}",
+      fired_at: 1_764_700_000_000,
+    };
+    type Row = { state: string; remediation: string; actor: string; params: { user: string } };
+    let rows: Row[] = [];
+    try {
+      // serve reads alerts published after it joined its group: publish until the first is seen (repeats are ignored).
+      await waitFor(
+        async () => {
+          await producer.send({
+            topic: `${name}.alerts`,
+            messages: [{ key: alert.subject, value: JSON.stringify(alert) }],
+          });
+          const response = await fetch(`http://127.0.0.1:${port}/api/actions`, {
+            headers: { authorization: "Bearer t" },
+          }).catch(() => null);
+          rows = response?.ok === true ? ((await response.json()) as { actions: Row[] }).actions : [];
+          return rows.some((row) => row.state === "notified");
+        },
+        "vigil serve to act on an alert from the topic",
+        60_000,
+      );
+    } finally {
+      await producer.disconnect();
+      expect(await stopProcess(serve), serve.output()).toBe(0);
+    }
+    expect(rows.filter((row) => row.state === "notified")).toEqual([
+      expect.objectContaining({
+        remediation: "lock-account",
+        actor: "rule:lock-compromised",
+        params: { user: "victim@example.com" },
+      }),
     ]);
   }, 120_000);
 });

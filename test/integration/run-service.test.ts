@@ -49,4 +49,49 @@ describe("vigil run as a service", () => {
     const top = await vigil(["top", "accounts", "--format", "json", "--data", join(dir, "data")]);
     expect(JSON.parse(top.stdout.split("\n")[0] ?? "{}")).toMatchObject({ user: "victim@example.com", networks: 30 });
   }, 120_000);
+
+  test("with actions.rules, its own alerts go to the rules on the embedded bus and land in the audit", async () => {
+    const dir = tempDir("service-actions");
+    const log = join(dir, "maillog");
+    writeFileSync(log, login("ann@example.com", "203.0.113.9", 1));
+    writeFileSync(join(dir, "inventory.yml"), "mail:\n  hosts:\n    mail-1: { ansible_host: 192.0.2.25 }\n");
+    writeFileSync(
+      join(dir, "rules.yml"),
+      "rules:\n  - name: lock-compromised\n    match: { kind: compromised-account }\n    remediation: lock-account\n    group: mail\n    params: { user: '{subject}' }\n    mode: notify\n",
+    );
+    const config = join(dir, "vigil.yaml");
+    writeFileSync(
+      config,
+      `data: ${join(dir, "data")}\nsources:\n  - path: ${log}\ntail: { pollInterval: 50ms, flushInterval: 200ms }\n` +
+        `actions:\n  inventory: ${join(dir, "inventory.yml")}\n  rules: ${join(dir, "rules.yml")}\n  serve: { listen: "127.0.0.1:0" }\n`,
+    );
+    const run = startVigil(["run", "--config", config], { env: { VIGIL_WEBHOOK_TOKEN: "t" } });
+    await waitFor(() => (run.output().includes("webhooks and approvals on") ? true : undefined), "the action service");
+    for (let i = 0; i < 30; i++)
+      appendFileSync(log, login("victim@example.com", `${20 + i * 7}.${i + 1}.${i * 3}.9`, 2 + i));
+    await waitFor(() => (run.output().includes("notified: lock-account") ? true : undefined), "the rule's decision");
+    expect(run.output()).toContain(
+      'notified: lock-account for "victim@example.com" (rule lock-compromised): would run lock-account on mail-1',
+    );
+    run.kill("SIGTERM");
+    const [code] = (await once(run, "exit")) as [number | null];
+    expect(code, run.output()).toBe(0);
+    const listed = await vigil(["actions", "list", "--format", "json", "--data", join(dir, "data")]);
+    const rows = JSON.parse(listed.stdout) as {
+      state: string;
+      remediation: string;
+      params: { user: string };
+      actor: string;
+    }[];
+    // One alert per window and level fires for the account: the first is acted on (here: notified), the rest are repeats.
+    const notified = rows.filter((row) => row.state === "notified");
+    expect(notified).toEqual([
+      expect.objectContaining({
+        remediation: "lock-account",
+        params: { user: "victim@example.com" },
+        actor: "rule:lock-compromised",
+      }),
+    ]);
+    expect(rows.every((row) => row.state === "notified" || row.state === "ignored")).toBe(true);
+  }, 120_000);
 });
