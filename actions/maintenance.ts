@@ -13,10 +13,13 @@ import { quoteArgv } from "./shell-quote.js";
  * hosts that cannot be reached for a while. If Vigil itself dies, the switch
  * left on each server puts the site back at the deadline.
  */
+/** The site and maintenance page of one host. */
+export type MaintenanceWindow = { site: string; sorry: string };
+
 export type MaintenanceOptions = {
   access: FleetAccess;
-  site: string;
-  sorry: string;
+  /** Per host: inventories may keep each server's paths in vigil_site and vigil_sorry. */
+  windowFor(host: InventoryHost): MaintenanceWindow;
   deadlineSeconds: number;
   job: string[];
   jobHosts?: InventoryHost[];
@@ -37,10 +40,10 @@ export type MaintenanceResult = {
 export async function runMaintenance(options: MaintenanceOptions): Promise<MaintenanceResult> {
   const { access } = options;
   const sudo = (argv: string[]) => quoteArgv(access.sudo ? ["sudo", "-n", "--", ...argv] : argv);
-  const run = (hosts: InventoryHost[], command: string, signal?: AbortSignal) =>
+  const run = (hosts: InventoryHost[], commandFor: (host: InventoryHost) => string, signal?: AbortSignal) =>
     runOnFleet({
       hosts,
-      commandFor: () => command,
+      commandFor,
       hostKeys: access.hostKeys,
       parallel: access.parallel,
       timeoutMs: access.timeoutMs,
@@ -49,19 +52,27 @@ export async function runMaintenance(options: MaintenanceOptions): Promise<Maint
     });
 
   options.onPhase?.(`arming the dead-man switch (${options.deadlineSeconds} s) and showing the sorry page`);
-  const switchOn = [armDeadmanStep(options.site, options.deadlineSeconds), ...onSteps(options.site, options.sorry)]
-    .map((step) => sudo(step.argv))
-    .join(" && ");
+  const switchOn = (host: InventoryHost) => {
+    const { site, sorry } = options.windowFor(host);
+    return [armDeadmanStep(site, options.deadlineSeconds), ...onSteps(site, sorry)]
+      .map((step) => sudo(step.argv))
+      .join(" && ");
+  };
   const switched = (await run(access.hosts, switchOn)).results;
   let job: FleetRunResult | null = null;
   if (switched.every((result) => result.status === "ok") && !options.signal?.aborted) {
     options.onPhase?.("running the job");
-    job = await run(options.jobHosts ?? access.hosts, sudo(options.job), options.signal);
+    const jobCommand = sudo(options.job);
+    job = await run(options.jobHosts ?? access.hosts, () => jobCommand, options.signal);
   } else {
     options.onPhase?.("not running the job: the sorry page could not be switched on everywhere");
   }
   options.onPhase?.("putting the live site back");
-  const restored = await restoreAll(options, sudo(offSteps(options.site)[0]?.argv as string[]), run);
+  const switchOff = (host: InventoryHost) =>
+    offSteps(options.windowFor(host).site)
+      .map((step) => sudo(step.argv))
+      .join(" && ");
+  const restored = await restoreAll(options, switchOff, run);
   const ok =
     switched.every((result) => result.status === "ok") &&
     job?.results.every((result) => result.status === "ok") === true &&
@@ -71,8 +82,8 @@ export async function runMaintenance(options: MaintenanceOptions): Promise<Maint
 
 async function restoreAll(
   options: MaintenanceOptions,
-  command: string,
-  run: (hosts: InventoryHost[], command: string) => Promise<FleetRunResult>,
+  command: (host: InventoryHost) => string,
+  run: (hosts: InventoryHost[], command: (host: InventoryHost) => string) => Promise<FleetRunResult>,
 ): Promise<RemoteResult[]> {
   const attempts = options.restoreAttempts ?? 5;
   const final = new Map<string, RemoteResult>();

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { newActionId } from "../actions/audit-log.js";
-import { loadInventory, selectHosts } from "../actions/inventory.js";
-import { runMaintenance } from "../actions/maintenance.js";
+import { type InventoryHost, loadInventory, selectHosts } from "../actions/inventory.js";
+import { type MaintenanceWindow, runMaintenance } from "../actions/maintenance.js";
 import { excerptOutputs, summarizeResults } from "../actions/perform-action.js";
 import { absolutePath, durationText } from "../actions/remediations/param-types.js";
 import { quoteArg } from "../actions/shell-quote.js";
@@ -20,8 +20,8 @@ function withMaintenanceOptions(command: Command): Command {
       "[command...]",
       "the job, after --: several words are an exact argv; one word is a command line for the remote shell",
     )
-    .requiredOption("--site <path>", "the site's document root on the servers")
-    .requiredOption("--sorry <path>", "the folder of the maintenance page on the servers")
+    .option("--site <path>", "the site's document root on the servers (default: each host's vigil_site)")
+    .option("--sorry <path>", "the folder of the maintenance page on the servers (default: each host's vigil_sorry)")
     .option(
       "--deadline <duration>",
       "the dead-man switch puts the live site back after this long if Vigil has not (30m, 2h)",
@@ -30,15 +30,33 @@ function withMaintenanceOptions(command: Command): Command {
     .option("--job-host <pattern>", "run the job on these hosts of the group only (default: every host)");
 }
 
-function parseWindow(options: Record<string, unknown>) {
-  const site = absolutePath.safeParse(options.site);
-  const sorry = absolutePath.safeParse(options.sorry);
+function parseDeadline(options: Record<string, unknown>): number {
   const deadline = durationText.safeParse(options.deadline);
-  if (!site.success) throw new InputError(`--site: ${site.error.issues[0]?.message}`);
-  if (!sorry.success) throw new InputError(`--sorry: ${sorry.error.issues[0]?.message}`);
   if (!deadline.success)
     throw new InputError(`--deadline "${String(options.deadline)}": ${deadline.error.issues[0]?.message}`);
-  return { site: site.data, sorry: sorry.data, deadlineSeconds: deadline.data };
+  return deadline.data;
+}
+
+/** Each host's site and sorry page: the flags, else its vigil_site and vigil_sorry; checked for every host before anything runs. */
+function windowsFor(options: Record<string, unknown>, hosts: readonly InventoryHost[]): Map<string, MaintenanceWindow> {
+  const windows = new Map<string, MaintenanceWindow>();
+  for (const host of hosts) {
+    const pick = (flag: "site" | "sorry") => {
+      const value = options[flag] ?? host.vars[`vigil_${flag}`];
+      const parsed = absolutePath.safeParse(value);
+      if (!parsed.success) {
+        throw new InputError(
+          value === undefined
+            ? `no --${flag} given and ${host.name} has no vigil_${flag}`
+            : `--${flag} for ${host.name}: ${parsed.error.issues[0]?.message}`,
+          `give --${flag} PATH, or set vigil_${flag} for the host in the inventory`,
+        );
+      }
+      return parsed.data;
+    };
+    windows.set(host.name, { site: pick("site"), sorry: pick("sorry") });
+  }
+  return windows;
 }
 
 export function maintenanceCommand(): Command {
@@ -57,7 +75,8 @@ Example (the nightly reindex, with the shop down for at most two hours):
       runAction(async (words: string[], options: Record<string, unknown>) => {
         const config = loadConfig(options as Record<string, string>);
         const fleet = openFleet(options, config);
-        const window = parseWindow(options);
+        const deadlineSeconds = parseDeadline(options);
+        const windows = windowsFor(options, fleet.hosts);
         const job = commandArgv(words, false);
         const jobHosts =
           options.jobHost === undefined
@@ -68,9 +87,9 @@ Example (the nightly reindex, with the shop down for at most two hours):
               ).filter((host) => fleet.hosts.some((member) => member.name === host.name));
         if (jobHosts !== undefined && jobHosts.length === 0)
           throw new InputError(`--job-host ${String(options.jobHost)} names no host of ${fleet.pattern}`);
-        if (fleet.timeoutMs === 0 || fleet.timeoutMs / 1000 > window.deadlineSeconds) {
+        if (fleet.timeoutMs === 0 || fleet.timeoutMs / 1000 > deadlineSeconds) {
           process.stderr.write(
-            `vigil: note: the job may run longer (--timeout ${fleet.timeoutMs / 1000 || "none"}) than the dead-man switch waits (--deadline ${window.deadlineSeconds} s): the live site could come back mid-job\n`,
+            `vigil: note: the job may run longer (--timeout ${fleet.timeoutMs / 1000 || "none"}) than the dead-man switch waits (--deadline ${deadlineSeconds} s): the live site could come back mid-job\n`,
           );
         }
         // A stop request ends the job early; the live site is put back all the same.
@@ -82,7 +101,8 @@ Example (the nightly reindex, with the shop down for at most two hours):
         try {
           const result = await runMaintenance({
             access: fleet,
-            ...window,
+            windowFor: (host) => windows.get(host.name) as MaintenanceWindow,
+            deadlineSeconds,
             job,
             ...(jobHosts === undefined ? {} : { jobHosts }),
             signal: controller.signal,
@@ -100,7 +120,7 @@ Example (the nightly reindex, with the shop down for at most two hours):
             state: result.ok ? "run" : "failed",
             actor: cliActor(),
             remediation: "maintenance",
-            params: { site: window.site, sorry: window.sorry, deadlineSeconds: window.deadlineSeconds, job },
+            params: { windows: Object.fromEntries(windows), deadlineSeconds, job },
             target: fleet.pattern,
             hosts: fleet.hosts.map((host) => host.name),
             mode: "manual",
@@ -125,7 +145,7 @@ export function cronLineCommand(): Command {
         const at = /^(\d{1,2}):(\d{2})$/.exec(String(options.at));
         if (at === null || Number(at[1]) > 23 || Number(at[2]) > 59)
           throw new InputError(`--at "${String(options.at)}" is not a time of day`, "give --at 03:00");
-        parseWindow(options);
+        parseDeadline(options);
         commandArgv(words, false);
         const argv = [process.execPath, resolve(process.argv[1] as string), "actions", "maintenance"];
         const pass = (flag: string, value: unknown) => {

@@ -46,6 +46,8 @@ export async function startSshdFleet(options: {
   firstAddress?: number;
   /** Extra inventory variables of a host (vigil_hosts_file: <root>/etc/hosts, ...). */
   hostVars?(host: { name: string; root: string }): Record<string, unknown>;
+  /** Servers that outlive this process (npm run fleet:start); stop them by the pids in `hosts`. */
+  detached?: boolean;
 }): Promise<SshdFleet> {
   if (!existsSync(SSHD)) {
     throw new Error(
@@ -99,7 +101,7 @@ export async function startSshdFleet(options: {
       port,
       root,
       hostKeyPublic: `${hostKeyType} ${hostKeyBlob}`,
-      process: startSshd(config),
+      process: startSshd(config, options.detached === true),
     };
     hosts.push(host);
   }
@@ -134,8 +136,13 @@ export async function startSshdFleet(options: {
   };
 }
 
-function startSshd(config: string): ChildProcess {
+function startSshd(config: string, detached = false): ChildProcess {
   // -D: stay in the foreground (a child we can stop); -e: errors to stderr.
+  if (detached) {
+    const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: "ignore", detached: true });
+    child.unref();
+    return child;
+  }
   const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (chunk: Buffer) => {
     if (process.env.VIGIL_SSHD_DEBUG) process.stderr.write(`sshd: ${chunk}`);

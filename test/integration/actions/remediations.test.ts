@@ -141,6 +141,24 @@ describe("remediations on real sshd servers", () => {
     expect(child.output()).toMatch(/web-2\s+(failed|unreachable)/);
   }, 60_000);
 
+  test("cron-line prints the crontab entry of a nightly maintenance run, with cron's % escaped", async () => {
+    const run = await vigil([
+      "actions",
+      "cron-line",
+      "--at",
+      "02:30",
+      ...fleetArgs("-g", "web", "--deadline", "2h"),
+      "--",
+      "reindex --batch 100%",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.stdout.trim();
+    expect(line).toMatch(/^30 2 \* \* \* \S+node\S* \S+vigil\.js actions maintenance /);
+    expect(line).toContain(`-i ${fleet.inventory} -g web`);
+    expect(line).toContain("-- 'reindex --batch 100\\%'");
+    expect(line).toMatch(/>> \/var\/log\/vigil-maintenance\.log 2>&1$/);
+  });
+
   test("sorry-site on/off swaps a plain folder for the maintenance page and back", async () => {
     const root = join(dir, "plain-site");
     mkdirSync(join(root, "shop"), { recursive: true });
