@@ -17,6 +17,27 @@ describe("loading the config", () => {
     expect(config.sources.length).toBeGreaterThan(0);
   });
 
+  test("the example's actions section parses into the documented defaults, with its commented keys too", () => {
+    const example = readFileSync("vigil.example.yaml", "utf8");
+    const section = example.slice(example.indexOf("actions:"), example.indexOf("# Scaled-out mode"));
+    const uncommented = section.replace(/^ {2}# (inventory|rules):/gm, "  $1:");
+    const config = loadConfig({ config: configFile(uncommented) });
+    expect(config.actions).toMatchObject({
+      inventory: "./inventory.yml",
+      rules: "./rules.yml",
+      knownHosts: "~/.ssh/known_hosts",
+      acceptNew: false,
+      parallel: 10,
+      timeoutSeconds: 300,
+      serve: { listen: "127.0.0.1:9466", tokenEnv: "VIGIL_WEBHOOK_TOKEN", maxBodyBytes: 1048576 },
+    });
+    expect(loadConfig({ config: configFile("data: /tmp/x\n") }).actions).toEqual({
+      ...config.actions,
+      inventory: undefined,
+      rules: undefined,
+    });
+  });
+
   test("the example's commented kafka section, uncommented, parses into the documented defaults", () => {
     const example = readFileSync("vigil.example.yaml", "utf8");
     const kafka = example
