@@ -193,7 +193,11 @@ describe("vigil serve: alerts to actions", () => {
 
   test("approve mode proposes; `vigil actions approve ID` runs it once; the hourly limit refuses the third; a repeat is ignored", async () => {
     const brute = (ip: string) => grafanaPayload([{ labels: { alertname: "BruteForce", severity: "critical", ip } }]);
-    const first = await post("/hooks/grafana", brute("203.0.113.50"), signed(brute("203.0.113.50")));
+    const sendBrute = (ip: string) => {
+      const body = brute(ip);
+      return post("/hooks/grafana", body, signed(body));
+    };
+    const first = await sendBrute("203.0.113.50");
     const proposal = first.body.decisions?.[0];
     expect(proposal?.state).toBe("proposed");
     expect(blockLog()).toBe("");
@@ -207,11 +211,11 @@ describe("vigil serve: alerts to actions", () => {
     expect(twice.stderr).toContain("already run");
     expect(blockLog()).toBe("203.0.113.50\n");
 
-    const repeat = await post("/hooks/grafana", brute("203.0.113.50"), signed(brute("203.0.113.50")));
+    const repeat = await sendBrute("203.0.113.50");
     expect(repeat.body.decisions?.[0]?.state).toBe("ignored");
-    const second = await post("/hooks/grafana", brute("203.0.113.51"), signed(brute("203.0.113.51")));
+    const second = await sendBrute("203.0.113.51");
     expect(second.body.decisions?.[0]?.state).toBe("proposed");
-    const third = await post("/hooks/grafana", brute("203.0.113.52"), signed(brute("203.0.113.52")));
+    const third = await sendBrute("203.0.113.52");
     expect(third.body.decisions?.[0]?.state).toBe("refused");
     expect(third.body.decisions?.[0]?.result).toContain("limit reached");
     // A label that does not match the rule (severity) starts nothing at all.
