@@ -4,16 +4,13 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { Counter, type Registry } from "prom-client";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, InputError } from "../runtime/errors.js";
-import { expandHome } from "../runtime/home-path.js";
 import type { Logger } from "../runtime/logger.js";
 import { type RulesFile, RulesFileSchema } from "../schemas/action-rules.js";
 import type { VigilConfig } from "../schemas/config.js";
 import { startActionServer } from "./action-server.js";
 import { type AlertDispatcher, createAlertDispatcher } from "./alert-dispatcher.js";
 import { createAuditLog } from "./audit-log.js";
-import type { FleetAccess } from "./execute-remediation.js";
-import { loadInventory, selectHosts } from "./inventory.js";
-import { createHostKeyChecker } from "./known-hosts.js";
+import { fleetAccessFromConfig } from "./fleet-access.js";
 import { findRemediation } from "./remediations/registry.js";
 
 export type ActionService = { dispatcher: AlertDispatcher; url: string; close(): Promise<void> };
@@ -55,22 +52,7 @@ export async function startActionService(deps: {
     labelNames: ["remediation", "state"],
     registers: [deps.registry],
   });
-  const accessFor = (pattern: string): FleetAccess => {
-    if (actions.inventory === undefined)
-      throw new ConfigError(
-        "actions.inventory",
-        "no inventory is configured",
-        "set actions.inventory to an Ansible YAML inventory",
-      );
-    const hosts = selectHosts(loadInventory(actions.inventory), pattern);
-    return {
-      hosts,
-      hostKeys: createHostKeyChecker({ path: expandHome(actions.knownHosts), acceptNew: actions.acceptNew }),
-      parallel: actions.parallel,
-      timeoutMs: actions.timeoutSeconds * 1000,
-      sudo: false,
-    };
-  };
+  const accessFor = (pattern: string) => fleetAccessFromConfig(actions, pattern);
   const dispatcher = createAlertDispatcher({
     rules,
     audit,

@@ -1,15 +1,12 @@
 import { Command } from "commander";
 import { loadRules } from "../actions/action-service.js";
 import { createAlertDispatcher } from "../actions/alert-dispatcher.js";
-import { loadInventory, selectHosts } from "../actions/inventory.js";
-import { createHostKeyChecker } from "../actions/known-hosts.js";
+import { fleetAccessFromConfig } from "../actions/fleet-access.js";
 import { REMEDIATIONS } from "../actions/remediations/registry.js";
 import { InputError } from "../runtime/errors.js";
-import { expandHome } from "../runtime/home-path.js";
 import { silentLogger } from "../runtime/logger.js";
 import type { AuditRow } from "../schemas/action-audit.js";
 import { RulesFileSchema } from "../schemas/action-rules.js";
-import type { VigilConfig } from "../schemas/config.js";
 import { callActionService } from "./action-service-client.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
@@ -126,7 +123,7 @@ function settleCommand(verb: "approve" | "reject"): Command {
             const dispatcher = createAlertDispatcher({
               rules: config.actions.rules === undefined ? RulesFileSchema.parse({}) : loadRules(config.actions.rules),
               audit,
-              accessFor: (pattern) => fleetAccess(config, pattern),
+              accessFor: (pattern) => fleetAccessFromConfig(config.actions, pattern),
               logger: silentLogger(),
             });
             try {
@@ -142,19 +139,4 @@ function settleCommand(verb: "approve" | "reject"): Command {
         }
       }),
     );
-}
-
-function fleetAccess(config: VigilConfig, pattern: string) {
-  if (config.actions.inventory === undefined)
-    throw new InputError("no inventory is configured", "set actions.inventory in the config");
-  return {
-    hosts: selectHosts(loadInventory(config.actions.inventory), pattern),
-    hostKeys: createHostKeyChecker({
-      path: expandHome(config.actions.knownHosts),
-      acceptNew: config.actions.acceptNew,
-    }),
-    parallel: config.actions.parallel,
-    timeoutMs: config.actions.timeoutSeconds * 1000,
-    sudo: false,
-  };
 }

@@ -12,6 +12,7 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SshdFleet, SshdHost } from "../../../scripts/sshd/sshd-hosts.js";
+import { waitFor } from "../../helpers/scaled-out.js";
 import { startTestFleet } from "../../helpers/ssh-fleet.js";
 import { startVigil, tempDir, vigil } from "../../helpers/vigil-cli.js";
 
@@ -114,10 +115,10 @@ describe("remediations on real sshd servers", () => {
       "--",
       "sleep 40",
     ]);
-    await waitFor(() => child.output().includes("running the job"), 20_000);
+    await waitFor(() => child.output().includes("running the job"), "the job to start", 20_000);
     expect(readlinkSync(sites.site)).toBe(sites.sorry);
     child.kill("SIGKILL");
-    await waitFor(() => readlinkSync(sites.site) === sites.live, 15_000);
+    await waitFor(() => readlinkSync(sites.site) === sites.live, "the dead-man switch", 15_000);
     expect(existsSync(`${sites.site}.vigil-deadman`)).toBe(false);
   }, 60_000);
 
@@ -131,7 +132,11 @@ describe("remediations on real sshd servers", () => {
       "--",
       `echo $PPID > ${sessionPid}; sleep 40`,
     ]);
-    await waitFor(() => existsSync(sessionPid) && readFileSync(sessionPid, "utf8").trim() !== "", 20_000);
+    await waitFor(
+      () => existsSync(sessionPid) && readFileSync(sessionPid, "utf8").trim() !== "",
+      "the job to start",
+      20_000,
+    );
     expect(readlinkSync(sites.site)).toBe(sites.sorry);
     // The server side of this SSH session dies: the connection drops under the job.
     process.kill(Number(readFileSync(sessionPid, "utf8").trim()), "SIGKILL");
@@ -217,7 +222,7 @@ describe("remediations on real sshd servers", () => {
     const run = await vigil(["actions", "block-ip", "203.0.113.7", ...args]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(readFileSync(blocked, "utf8")).toBe("add 203.0.113.7 2\n");
-    await waitFor(() => readFileSync(blocked, "utf8").includes("del 203.0.113.7"), 10_000);
+    await waitFor(() => readFileSync(blocked, "utf8").includes("del 203.0.113.7"), "the expiry", 10_000);
     // The nftables preset, as a dry run: the set element carries the timeout.
     const dry = await vigil([
       "actions",
@@ -242,12 +247,4 @@ function prepareSites() {
   const site = join(root, "shop");
   symlinkSync(live, site);
   return { site, sorry, live };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
