@@ -9,6 +9,7 @@ import { fleetCommand } from "../cli/fleet.js";
 import { historyCommand } from "../cli/history.js";
 import { kafkaCommand } from "../cli/kafka.js";
 import { migrateCommand } from "../cli/migrate.js";
+import { outboundCommand } from "../cli/outbound.js";
 import { parseCommand } from "../cli/parse.js";
 import { processCommand } from "../cli/process.js";
 import { runCommand } from "../cli/run.js";
@@ -58,6 +59,7 @@ for (const command of [
   topCommand(),
   historyCommand(),
   alertsCommand(),
+  outboundCommand(),
   parseCommand(),
   migrateCommand(),
   storeCommand(),

@@ -3,6 +3,7 @@ import { type ActionService, startActionService } from "../actions/action-servic
 import { alertFromVigil } from "../actions/incoming-alert.js";
 import { createFileTailer } from "../ingest/file-tailer.js";
 import { readSourceId } from "../ingest/read-file-chunks.js";
+import type { AlertRow } from "../processors/account-ips/rows.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
 import { parseDuration } from "../runtime/duration.js";
 import { InputError } from "../runtime/errors.js";
@@ -11,6 +12,7 @@ import { loadConfig } from "./load-config.js";
 import { describeStore, openPipeline } from "./open-pipeline.js";
 import { formatAlertLine } from "./print-alert.js";
 import { runService } from "./run-action.js";
+import { startWebWork, webSources } from "./run-web.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
 
 export function runCommand(): Command {
@@ -21,25 +23,24 @@ export function runCommand(): Command {
     .action(
       runService(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
-        if (config.sources.length === 0) {
+        if (config.sources.length === 0 && config.web === undefined) {
           throw new InputError(
             "the config lists no sources to tail",
             "add sources: [{ path: /var/log/maillog }] (see vigil.example.yaml)",
           );
         }
         let actionService: ActionService | null = null;
+        const mailSources = config.sources.filter((source) => source.kind === "mail");
+        const onAnyAlert = (alert: AlertRow) => {
+          process.stdout.write(formatAlertLine(alert));
+          // The embedded bus: alerts go straight to the rules when actions.rules is set.
+          actionService?.dispatcher.handle(alertFromVigil(alert)).catch((error: unknown) => {
+            logger.warn({ error: error instanceof Error ? error.message : String(error) }, "Handling an alert failed");
+          });
+        };
         const { pipeline, client, logger, metrics } = await openPipeline(config, {
           verbose: options.verbose === true,
-          onAlert: (alert) => {
-            process.stdout.write(formatAlertLine(alert));
-            // The embedded bus: alerts go straight to the rules when actions.rules is set.
-            actionService?.dispatcher.handle(alertFromVigil(alert)).catch((error: unknown) => {
-              logger.warn(
-                { error: error instanceof Error ? error.message : String(error) },
-                "Handling an alert failed",
-              );
-            });
-          },
+          onAlert: onAnyAlert,
         });
         if (config.actions.rules !== undefined) {
           actionService = await startActionService({ config, client, logger, registry: metrics.registry });
@@ -63,7 +64,19 @@ export function runCommand(): Command {
         });
 
         const lastData = new Map<string, number>();
+        const webWork =
+          webSources(config).length > 0 || config.web !== undefined
+            ? startWebWork({
+                config,
+                client,
+                logger,
+                metrics,
+                signal: controller.signal,
+                onAlert: (alert) => onAnyAlert(alert),
+              })
+            : null;
         const commit = async () => {
+          await webWork?.pipeline.commit();
           const now = Date.now();
           for (const [sourceId, at] of lastData) if (now - at > idleMs) pipeline.finishSource(sourceId);
           await pipeline.commit();
@@ -78,14 +91,14 @@ export function runCommand(): Command {
 
         // Every file that exists is declared before any is read: a file read first must not close
         // the windows the others still have lines for (their lines would count as late).
-        for (const source of config.sources) {
+        for (const source of mailSources) {
           const sourceId = await readSourceId(source.path).catch(() => "");
           if (sourceId !== "") {
             pipeline.beginSource(sourceId);
             pipeline.resumeSource(sourceId);
           }
         }
-        const consumers = config.sources.map(async (source) => {
+        const consumers = mailSources.map(async (source) => {
           const parser = createMailLineParser({
             format: source.format,
             fieldMaps: config.fieldMaps,
@@ -114,14 +127,17 @@ export function runCommand(): Command {
           `tailing ${config.sources.length} source(s) into ${describeStore(config)}; Ctrl-C to stop\n`,
         );
         try {
-          await Promise.all(consumers);
+          await Promise.all([...consumers, webWork?.done]);
         } catch (error) {
           failure ??= error;
         } finally {
           clearInterval(timer);
         }
         try {
-          if (failure === null) await pipeline.commit({ final: true });
+          if (failure === null) {
+            await webWork?.pipeline.commit();
+            await pipeline.commit({ final: true });
+          }
         } finally {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);

@@ -4,6 +4,7 @@ import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { insertTsvRows } from "../store/insert-tsv-rows.js";
 import { escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
+import type { AlertRow } from "./account-ips/rows.js";
 
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
 export type EncodedRows = {
@@ -27,7 +28,7 @@ export const EVENT_COLUMNS = [
   "source_id",
   "offset",
 ] as const;
-const UNPARSED_COLUMNS = [
+export const UNPARSED_COLUMNS = [
   "source_id",
   "offset",
   "path",
@@ -72,7 +73,7 @@ const WINDOW_COLUMNS = [
   "level",
   "version",
 ];
-const ALERT_COLUMNS = [
+export const ALERT_COLUMNS = [
   "alert_id",
   "kind",
   "subject",
@@ -101,13 +102,14 @@ export function encodeUnparsedRow(
   reason: string,
   source: { sourceId: string; path: string },
   format = "",
+  kind = "mail",
 ): string {
   const kept = line.subarray(0, UNPARSED_KEEP_BYTES).toString("utf8");
   return [
     source.sourceId,
     String(offset),
     escapeTsv(source.path),
-    "mail",
+    kind,
     escapeTsv(format),
     escapeTsv(reason),
     escapeTsv(kept),
@@ -159,21 +161,7 @@ export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history"
         row.version,
       ].join("\t"),
     ),
-    alerts: changes.alerts.map((row) =>
-      [
-        row.alert_id,
-        row.kind,
-        escapeTsv(row.subject),
-        row.window,
-        seconds(row.window_start),
-        seconds(row.window_end),
-        row.level,
-        row.verdict,
-        escapeTsv(row.summary),
-        escapeTsv(row.evidence),
-        row.fired_at,
-      ].join("\t"),
-    ),
+    alerts: changes.alerts.map(encodeAlertRow),
   };
 }
 
@@ -198,4 +186,21 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
     write("account_windows", WINDOW_COLUMNS, rows.windows),
   ]);
   await write("alerts", ALERT_COLUMNS, rows.alerts);
+}
+
+/** An alert as the `alerts` table takes it (window bounds and fired_at in epoch ms). */
+export function encodeAlertRow(row: AlertRow): string {
+  return [
+    row.alert_id,
+    row.kind,
+    escapeTsv(row.subject),
+    row.window,
+    seconds(row.window_start),
+    seconds(row.window_end),
+    row.level,
+    row.verdict,
+    escapeTsv(row.summary),
+    escapeTsv(row.evidence),
+    row.fired_at,
+  ].join("\t");
 }

@@ -42,11 +42,16 @@ export function loadStateFile(path: string): PipelineState | null {
 }
 
 export function saveStateFile(path: string, state: PipelineState): void {
+  writeFileAtomically(path, JSON.stringify(state));
+}
+
+/** Replaces a file so that a crash leaves the old or the new content, never a mix (write, fsync, rename, fsync the folder). */
+export function writeFileAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.tmp-${process.pid}`;
   const fd = openSync(temporary, "w");
   try {
-    writeSync(fd, JSON.stringify(state));
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ActionsConfigSchema } from "./actions-config.js";
+import { WebConfigSchema } from "./web-config.js";
 
 const duration = z
   .string()
@@ -26,11 +27,19 @@ export type FieldMap = z.infer<typeof FieldMapSchema>;
 export const SourceSchema = z
   .object({
     path: z.string().min(1).describe("log file to tail; rotated by rename or copytruncate"),
-    kind: z.enum(["mail"]).default("mail").describe("what the file holds"),
+    kind: z
+      .enum(["mail", "apache-access", "apache-error", "netfilter"])
+      .default("mail")
+      .describe(
+        "what the file holds: mail logs, an Apache access or error log, or a kernel log with vigil-egress LOG lines",
+      ),
     format: z
       .string()
       .default("auto")
-      .describe("parser id (postfix, dovecot, courier, vpopmail, exim, sendmail), a fieldMaps name, or auto"),
+      .describe(
+        "mail: parser id (postfix, dovecot, courier, vpopmail, exim, sendmail), a fieldMaps name, or auto; apache-access: common, combined, vhost_combined, or the LogFormat string",
+      ),
+    vhost: z.string().optional().describe("apache-access: the virtual host of lines whose format has no %v"),
     host: z.string().optional().describe("host name for lines whose envelope carries none (default: the envelope's)"),
   })
   .strict();
@@ -191,6 +200,7 @@ export const ConfigSchema = z
     fieldMaps: z.record(z.string(), FieldMapSchema).default({}).describe("custom whitespace-field layouts, by name"),
     accountIps: AccountIpsSchema.default(AccountIpsSchema.parse({})),
     tail: TailSchema.default(TailSchema.parse({})),
+    web: WebConfigSchema.optional().describe("this web server: its sites and how its outbound connections are watched"),
     actions: ActionsConfigSchema.default(ActionsConfigSchema.parse({})).describe(
       "the fleet (inventory, host keys), remediation rules and `vigil serve`",
     ),

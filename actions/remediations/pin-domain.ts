@@ -13,7 +13,19 @@ import { absolutePath, domainName, ipAddress } from "./param-types.js";
  */
 const PIN_MARK = "# vigil pin-domain";
 
+/**
+ * Renames the new file over the old one (atomic). A hosts file that is a
+ * mount point (a container's, or a network namespace's bound by ip netns
+ * exec) cannot be renamed over, and programs already running see the
+ * mounted file only: it is rewritten in place instead, and said so.
+ */
+const REPLACE_FILE = `replace_file() {
+  if mv -f "$1" "$2" 2>/dev/null; then return 0; fi
+  cat "$1" > "$2" && rm -f "$1" && echo "note: $2 is a mount point (a container's or a network namespace's hosts file): rewritten in place" >&2
+}`;
+
 const APPLY = `set -eu
+${REPLACE_FILE}
 f=$1; domain=$2; address=$3
 [ -f "$f" ] || { echo "vigil: $f does not exist on this server" >&2; exit 3; }
 tmp="$f.vigil-tmp.$$"
@@ -38,10 +50,11 @@ VIGIL_DOMAIN="$domain" VIGIL_ADDRESS="$address" awk '
 ' "$f" > "$tmp"
 if cmp -s "$tmp" "$f"; then echo "unchanged: $domain already resolves to $address through $f"; exit 0; fi
 cp -p "$f" "$f.vigil-backup"
-mv -f "$tmp" "$f"
+replace_file "$tmp" "$f"
 echo "pinned: $domain -> $address in $f (previous file: $f.vigil-backup)"`;
 
 const UNDO = `set -eu
+${REPLACE_FILE}
 f=$1; domain=$2
 [ -f "$f" ] || { echo "vigil: $f does not exist on this server" >&2; exit 3; }
 tmp="$f.vigil-tmp.$$"
@@ -57,7 +70,7 @@ VIGIL_DOMAIN="$domain" awk '
 ' "$f" > "$tmp"
 if cmp -s "$tmp" "$f"; then echo "unchanged: $domain was not pinned in $f"; exit 0; fi
 cp -p "$f" "$f.vigil-backup"
-mv -f "$tmp" "$f"
+replace_file "$tmp" "$f"
 echo "unpinned: $domain in $f (previous file: $f.vigil-backup)"`;
 
 export const pinDomain = defineRemediation({

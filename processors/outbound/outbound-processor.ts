@@ -93,7 +93,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
     summary: string,
     evidence: unknown,
   ) => {
-    const day = Math.floor(ts / 86_400_000) * 86_400;
+    const day = Math.floor(ts / 86_400_000) * 86_400_000;
     const key = `${kind}\n${subject}\n${day}\n${level}`;
     if (fired.has(key)) return;
     fired.add(key);
@@ -103,7 +103,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       subject,
       window: "24h",
       window_start: day,
-      window_end: day + 86_400,
+      window_end: day + 86_400_000,
       level,
       verdict,
       summary,

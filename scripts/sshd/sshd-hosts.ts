@@ -21,6 +21,8 @@ export type SshdHost = {
   /** The server's folder standing in for its root file system. */
   root: string;
   hostKeyPublic: string;
+  /** The network namespace its sshd runs in, if any. */
+  netns: string | undefined;
   process: ChildProcess;
 };
 
@@ -36,7 +38,8 @@ export type SshdFleet = {
   restart(name: string): Promise<void>;
 };
 
-export type SshdHostSpec = { name: string; groups: string[] };
+/** A server of the fleet; `netns`: run its sshd inside that network namespace (then give its `address` and `port` there). */
+export type SshdHostSpec = { name: string; groups: string[]; address?: string; port?: number; netns?: string };
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -66,13 +69,13 @@ export async function startSshdFleet(options: {
   const hosts: SshdHost[] = [];
   let octet = options.firstAddress ?? 2;
   for (const spec of options.hosts) {
-    const address = `127.0.0.${octet++}`;
+    const address = spec.address ?? `127.0.0.${octet++}`;
     const root = join(dir, "hosts", spec.name);
     for (const folder of ["etc", "var/www", "ssh"]) mkdirSync(join(root, folder), { recursive: true });
     const hostKey = join(root, "ssh", "ssh_host_ed25519_key");
     if (!existsSync(hostKey))
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", spec.name, "-f", hostKey]);
-    const port = await freePort(address);
+    const port = spec.port ?? (await freePort(address));
     const config = join(root, "ssh", "sshd_config");
     writeFileSync(
       config,
@@ -101,7 +104,8 @@ export async function startSshdFleet(options: {
       port,
       root,
       hostKeyPublic: `${hostKeyType} ${hostKeyBlob}`,
-      process: startSshd(config, options.detached === true),
+      netns: spec.netns,
+      process: startSshd(config, options.detached === true, spec.netns),
     };
     hosts.push(host);
   }
@@ -130,20 +134,28 @@ export async function startSshdFleet(options: {
       const host = hosts.find((candidate) => candidate.name === name);
       if (host === undefined) throw new Error(`no host ${name}`);
       await stopHost(host);
-      host.process = startSshd(join(host.root, "ssh", "sshd_config"));
+      host.process = startSshd(join(host.root, "ssh", "sshd_config"), false, host.netns);
       await waitForPort(host.address, host.port, host.process);
     },
   };
 }
 
-function startSshd(config: string, detached = false): ChildProcess {
+function startSshd(config: string, detached = false, netns?: string): ChildProcess {
   // -D: stay in the foreground (a child we can stop); -e: errors to stderr.
+  const [command, ...args] = [
+    ...(netns === undefined ? [] : ["ip", "netns", "exec", netns]),
+    SSHD,
+    "-D",
+    "-e",
+    "-f",
+    config,
+  ];
   if (detached) {
-    const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: "ignore", detached: true });
+    const child = spawn(command as string, args, { stdio: "ignore", detached: true });
     child.unref();
     return child;
   }
-  const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(command as string, args, { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (chunk: Buffer) => {
     if (process.env.VIGIL_SSHD_DEBUG) process.stderr.write(`sshd: ${chunk}`);
   });
