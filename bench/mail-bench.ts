@@ -10,6 +10,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { BENCH_APACHE_FORMAT, writeApacheLog } from "../demo/write-apache-log.js";
+
+const BENCH_FORMAT_NOTE = `LogFormat ${BENCH_APACHE_FORMAT}`;
+
 import { writeAwkLoginLog } from "../demo/write-awk-login-log.js";
 
 const ONE_LINER = `/LOGIN,/ {if (index(i[$12], $13) == 0) i[$12]=i[$12] " " $13} END {for(p in i) {print split(i[p], a, " ") " " p " " i[p]}}`;
@@ -21,6 +25,7 @@ for (let index = 2; index < process.argv.length; index += 2) {
 const lines = Number(args.get("lines") ?? 2_000_000);
 const bigLines = Number(args.get("big-lines") ?? 10_000_000);
 const runs = Number(args.get("runs") ?? 1);
+const apacheLines = Number(args.get("apache-lines") ?? 1_000_000);
 const cacheDir = join(root, ".vigil-cache", "bench");
 mkdirSync(cacheDir, { recursive: true });
 
@@ -120,3 +125,51 @@ process.stdout.write(`${print(header)}\n${rows.map(print).join("\n")}\n`);
 process.stdout.write(
   "goals: parse + aggregation >= 1.00 (as fast as mawk); whole pipeline >= 0.50; peak memory of the big file close to the 2M file (bounded by users, not lines)\n",
 );
+
+// Apache access logs: Vigil's parser and web pipeline beside mawk counting requests per vhost, on the same file.
+if (apacheLines > 0) {
+  const apacheFile = join(cacheDir, `apache-access-${apacheLines}.log`);
+  if (!existsSync(apacheFile)) {
+    process.stderr.write(`generating ${apacheLines} Apache lines into ${apacheFile} ...\n`);
+    await writeApacheLog({ path: apacheFile, lines: apacheLines, seed: 3 });
+  }
+  const apacheMib = statSync(apacheFile).size / 1048576;
+  const perVhost = measure("mawk requests per vhost", apacheLines, [
+    "sh",
+    "-c",
+    `mawk '{c[$1]++} END {for (v in c) print c[v], v}' '${apacheFile}' > /dev/null`,
+  ]);
+  const apacheFigures = [
+    perVhost,
+    measure("vigil Apache parse only", apacheLines, node("bench/measure-web.js", "parse", apacheFile)),
+    measure("vigil Apache whole pipeline into chDB", apacheLines, () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "vigil-bench-web-"));
+      return {
+        argv: node("bench/measure-web.js", "pipeline", apacheFile, dataDir),
+        cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+      };
+    }),
+  ];
+  const apacheRows = apacheFigures.map((figure) => [
+    figure.name,
+    String(figure.lines),
+    figure.seconds.toFixed(2),
+    Math.round(figure.lines / figure.seconds).toLocaleString("en-US"),
+    figure.peakMiB.toFixed(0),
+    (perVhost.seconds / perVhost.lines / (figure.seconds / figure.lines)).toFixed(2),
+  ]);
+  const apacheHeader = ["measure", "lines", "seconds", "lines/s", "peak MiB", "speed vs mawk"];
+  const apacheWidths = apacheHeader.map((title, index) =>
+    Math.max(title.length, ...apacheRows.map((row) => row[index]?.length ?? 0)),
+  );
+  const printApache = (row: string[]) =>
+    row
+      .map((cell, index) =>
+        index === 0 ? cell.padEnd(apacheWidths[index] ?? 0) : cell.padStart(apacheWidths[index] ?? 0),
+      )
+      .join("  ");
+  process.stdout.write(
+    `\nApache access log (${BENCH_FORMAT_NOTE}), file ${apacheMib.toFixed(0)} MiB\n${printApache(apacheHeader)}\n${apacheRows.map(printApache).join("\n")}\n` +
+      "mawk only counts the first field; Vigil parses every field (time, client, request, status, size, response time) and, in the pipeline, writes each request and feeds the outbound processor\n",
+  );
+}

@@ -44,10 +44,16 @@ export function startWebWork(deps: {
       checkpoints: { get: (sourceId) => pipeline.positions.get(sourceId), all: () => pipeline.positions.values() },
       logger,
     });
+    // The next batch is read while the previous one is written (one write in flight: memory stays bounded).
+    let writing: Promise<void> = Promise.resolve();
     for await (const { chunk, position } of tailer.chunks(signal)) {
       pipeline.processChunk(source, chunk, position);
-      if (pipeline.pendingLines() >= config.tail.batchLines) await pipeline.commit();
+      if (pipeline.pendingLines() >= config.tail.batchLines) {
+        await writing;
+        writing = pipeline.commit();
+      }
     }
+    await writing;
   });
   const web = config.web;
   if (web !== undefined) {

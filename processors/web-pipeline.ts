@@ -14,7 +14,7 @@ import { encodeAlertRow, encodeUnparsedRow } from "./mail-rows.js";
 import { createOutboundProcessor, type OutboundSnapshot } from "./outbound/outbound-processor.js";
 import { writeFileAtomically } from "./state-file.js";
 import { createWebLineReader, type WebLineSink, type WebSourceKind } from "./web-line-reader.js";
-import { emptyWebRows, insertWebRows } from "./web-rows.js";
+import { emptyWebRows, encodeRequestRow, insertWebRows } from "./web-rows.js";
 
 /**
  * The embedded web pipeline: Apache logs, netfilter lines and the samplers'
@@ -87,7 +87,7 @@ export function createWebPipeline(deps: {
       let current = chunk;
       const sink: WebLineSink = {
         request(row) {
-          rows.requests.push(row);
+          rows.requests.push(encodeRequestRow(row));
           if (row.vhost !== "") processor.addSite(row.vhost);
           processor.observeRequest(row.vhost, row.ts, row.duration_us);
           counters.requests += 1;

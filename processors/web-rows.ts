@@ -2,13 +2,15 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
 import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import { escapeTsv } from "../store/tsv.js";
 import { ALERT_COLUMNS, UNPARSED_COLUMNS } from "./mail-rows.js";
 import type { DestinationRow } from "./outbound/outbound-processor.js";
 import type { HttpRequestRow, WebErrorRow } from "./web-line-reader.js";
 
 /** Rows of the web tables waiting for the store. */
 export type WebRows = {
-  requests: HttpRequestRow[];
+  /** http_requests rows, already TabSeparated (the hot path: no object kept per request). */
+  requests: string[];
   errors: WebErrorRow[];
   connections: ConnEvent[];
   resolutions: Resolution[];
@@ -22,6 +24,27 @@ export function emptyWebRows(): WebRows {
 }
 
 const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+
+export const REQUEST_COLUMNS = [
+  "ts",
+  "host",
+  "vhost",
+  "port",
+  "client",
+  "method",
+  "path",
+  "status",
+  "bytes",
+  "duration_us",
+  "format",
+  "source_id",
+  "offset",
+] as const;
+
+/** One http_requests row as TabSeparated text (ts as epoch ms, which DateTime64(3) takes). */
+export function encodeRequestRow(row: HttpRequestRow): string {
+  return `${row.ts}\t${escapeTsv(row.host)}\t${escapeTsv(row.vhost)}\t${row.port}\t${escapeTsv(row.client)}\t${escapeTsv(row.method)}\t${escapeTsv(row.path)}\t${row.status}\t${row.bytes}\t${row.duration_us}\t${row.format}\t${row.source_id}\t${row.offset}`;
+}
 
 /** Evidence first, then what was derived from it, alerts last (as for mail). */
 export async function insertWebRows(client: ClickHouseClient, rows: WebRows, metrics: Metrics): Promise<void> {
@@ -38,10 +61,7 @@ export async function insertWebRows(client: ClickHouseClient, rows: WebRows, met
     metrics.insertedRows.inc({ table }, lines.length);
   };
   await Promise.all([
-    json(
-      "http_requests",
-      rows.requests.map((row) => ({ ...row, ts: time(row.ts) })),
-    ),
+    tsv("http_requests", REQUEST_COLUMNS, rows.requests),
     json(
       "web_errors",
       rows.errors.map((row) => ({ ...row, ts: time(row.ts) })),

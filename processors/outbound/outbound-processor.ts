@@ -120,17 +120,19 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
   return {
     /** A domain served here, learned from %v of the access logs. */
     addSite(domain: string) {
-      if (domain !== "" && domains.size < 10_000) domains.add(domain.toLowerCase());
+      if (domain === "" || domains.has(domain) || domains.size >= 10_000) return;
+      domains.add(domain.toLowerCase());
     },
     sites: () => [...domains],
     observeRequest(vhost: string, ts: number, durationUs: number) {
       if (vhost === "" || durationUs < 0) return;
+      let ring = requests.get(vhost);
       const domain = vhost.toLowerCase();
-      let ring = requests.get(domain);
       if (ring === undefined) {
         if (requests.size >= 10_000) return;
         ring = createRing<Interval>(20_000);
         requests.set(domain, ring);
+        if (domain !== vhost) requests.set(vhost, ring);
       }
       ring.push({ start: ts, end: ts + durationUs / 1000 });
     },
