@@ -5,6 +5,8 @@
  * intervals are kept in bounded rings (the most recent ones).
  */
 export type Interval = { start: number; end: number };
+/** A request: when it may have run, and how long it took (ms). */
+export type RequestSpan = Interval & { duration: number };
 export type Quantiles = { requests: number; p50_ms: number; p95_ms: number; p99_ms: number };
 export type LatencyLink = { with_connections: Quantiles; without_connections: Quantiles };
 
@@ -21,12 +23,12 @@ export function createRing<T>(capacity: number) {
   };
 }
 
-export function latencyLink(requests: readonly Interval[], connections: readonly Interval[]): LatencyLink {
+export function latencyLink(requests: readonly RequestSpan[], connections: readonly Interval[]): LatencyLink {
   const sorted = [...connections].sort((a, b) => a.start - b.start);
   const within: number[] = [];
   const outside: number[] = [];
   for (const request of requests) {
-    (overlaps(sorted, request) ? within : outside).push(request.end - request.start);
+    (overlaps(sorted, request) ? within : outside).push(request.duration);
   }
   return { with_connections: quantiles(within), without_connections: quantiles(outside) };
 }

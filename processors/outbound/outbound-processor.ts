@@ -3,7 +3,7 @@ import { BlockList, isIP } from "node:net";
 import type { ConnEvent, Resolution } from "../../schemas/outbound-evidence.js";
 import type { WebConfig } from "../../schemas/web-config.js";
 import type { AlertRow } from "../account-ips/rows.js";
-import { createRing, type Interval, latencyLink } from "./latency-link.js";
+import { createRing, type Interval, latencyLink, type RequestSpan } from "./latency-link.js";
 
 /**
  * The `outbound` processor: per web host and destination, first and last
@@ -47,7 +47,7 @@ const CONNECTION_GAP_MS = 15_000;
 export function createOutboundProcessor(options: { config: WebConfig; learningMs: number }) {
   const { config } = options;
   const hosts = new Map<string, HostState>();
-  const requests = new Map<string, ReturnType<typeof createRing<Interval>>>();
+  const requests = new Map<string, ReturnType<typeof createRing<RequestSpan>>>();
   const siteAddresses = new Map(
     config.sites
       .filter((site) => site.address !== undefined)
@@ -130,11 +130,13 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       const domain = vhost.toLowerCase();
       if (ring === undefined) {
         if (requests.size >= 10_000) return;
-        ring = createRing<Interval>(20_000);
+        ring = createRing<RequestSpan>(20_000);
         requests.set(domain, ring);
         if (domain !== vhost) requests.set(vhost, ring);
       }
-      ring.push({ start: ts, end: ts + durationUs / 1000 });
+      // %t has whole seconds: a request logged at :10 began within [:10, :11).
+      const uncertainty = ts % 1000 === 0 ? 1000 : 0;
+      ring.push({ start: ts, end: ts + uncertainty + durationUs / 1000, duration: durationUs / 1000 });
     },
     observeResolution(resolution: Resolution) {
       const state = hostState(resolution.host, resolution.ts);

@@ -83,6 +83,7 @@ describe("the web story: a site whose own domain still resolves to the old host"
     );
     const run = startVigil(["run", "--config", config]);
     let pinnedAt = 0;
+    let alertLines: string[] = [];
     try {
       await waitFor(() => run.output().includes("tailing"), "vigil run to start", 30_000);
       const before = await load(12, 3);
@@ -124,6 +125,10 @@ describe("the web story: a site whose own domain still resolves to the old host"
       run.kill("SIGTERM");
       const [code] = (await once(run, "exit")) as [number | null];
       expect(code, run.output()).toBe(0);
+      alertLines = run
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("ALERT"));
     }
 
     const outbound = await vigil(["outbound", "--data", join(dir, "data"), "--bucket", "1", "--format", "json"]);
@@ -143,8 +148,9 @@ describe("the web story: a site whose own domain still resolves to the old host"
     expect(destination?.connections as number).toBeGreaterThanOrEqual(12);
     // The connections stopped with the pin: none was seen after it (one sampling interval of slack).
     expect(Date.parse(destination?.last_seen as string)).toBeLessThan(pinnedAt + 1000);
+    // What a person sees (kept in the test's output for the README).
     const table = await vigil(["outbound", "--data", join(dir, "data"), "--bucket", "1"]);
-    process.stdout.write(`\n${table.stdout}\n`);
+    process.stdout.write(`\n${alertLines.join("\n")}\n\n${table.stdout}\n`);
     const latency = rows.filter((row) => row.table === "latency" && row.vhost === DOMAIN) as {
       p99_ms: number;
       own_domain_connections: number;
