@@ -4,6 +4,7 @@ import { createKafka } from "../bus/kafka.js";
 import { waitForKafka } from "../bus/wait-for-kafka.js";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import { startAccountIpsStage } from "../processors/kafka/account-ips-stage.js";
+import { startOutboundStage } from "../processors/kafka/outbound-stage.js";
 import { type RunningStage, startParseStage } from "../processors/kafka/parse-stage.js";
 import { createLogger } from "../runtime/logger.js";
 import { createMetrics } from "../runtime/metrics.js";
@@ -21,11 +22,11 @@ const SHUTDOWN_TIMEOUT_MS = 45_000;
 export function processCommand(): Command {
   return withMetricsOptions(withGlobalOptions(new Command("process")))
     .description(
-      "a stream-processing worker of the scaled-out mode: parse raw lines from Kafka (role parse), aggregate accounts' addresses (role account-ips), or both; run several with the same config to share the partitions; SIGINT or SIGTERM checkpoints and leaves the group",
+      "a stream-processing worker of the scaled-out mode: parse raw mail lines from Kafka (role parse), aggregate accounts' addresses (role account-ips), watch the web servers' outbound connections (role outbound), or all of them (all: outbound only when the config has a web section); run several with the same config to share the partitions; SIGINT or SIGTERM checkpoints and leaves the group",
     )
     .addOption(
       new Option("--role <role>", "which stage this worker runs")
-        .choices(["parse", "account-ips", "all"])
+        .choices(["parse", "account-ips", "outbound", "all"])
         .default("all"),
     )
     .action(
@@ -53,6 +54,9 @@ export function processCommand(): Command {
           stages.push(
             await waitForKafka(() => startAccountIpsStage({ ...deps, asnDatabase }), logger, controller.signal),
           );
+        }
+        if (role === "outbound" || (role === "all" && config.web !== undefined)) {
+          stages.push(await waitForKafka(() => startOutboundStage(deps), logger, controller.signal));
         }
         const server = await serveMetricsIfAsked(options, registry, () => ({
           ok: true,

@@ -21,7 +21,7 @@ export function shipCommand(): Command {
       runService(async (options: Record<string, string | boolean>) => {
         const config = loadConfig(options as Record<string, string>);
         const kafkaConfig = requireKafka(config);
-        if (config.sources.length === 0) {
+        if (config.sources.length === 0 && config.web === undefined) {
           throw new InputError("the config lists no sources to ship", "add sources: [{ path: /var/log/maillog }]");
         }
         const logger = createLogger(options.verbose === true ? { level: "debug" } : { level: "warn" });

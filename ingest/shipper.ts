@@ -10,10 +10,12 @@ import type { Logger } from "../runtime/logger.js";
 import type { ShipMetrics } from "../runtime/ship-metrics.js";
 import type { KafkaConfig, VigilConfig } from "../schemas/config.js";
 import type { RawMailHeaders } from "../schemas/raw-mail-record.js";
+import type { RawWebHeaders } from "../schemas/raw-web-record.js";
 import { insertTsvRows } from "../store/insert-tsv-rows.js";
 import { escapeTsv } from "../store/tsv.js";
 import { createFileTailer } from "./file-tailer.js";
 import type { SourcePosition } from "./line-chunk.js";
+import { resolveSite, sampleConnections } from "./outbound-samplers.js";
 import { splitIntoRuns } from "./split-records.js";
 
 const SEND_TIMEOUT_MS = 30_000;
@@ -82,7 +84,12 @@ export function createShipper(deps: ShipperDeps): Shipper {
     await stale?.then((old) => old.disconnect()).catch(() => undefined);
   };
 
-  const send = async (messages: Message[], lines: number, signal: AbortSignal) => {
+  const send = async (
+    messages: Message[],
+    lines: number,
+    signal: AbortSignal,
+    topic = kafkaConfig.topics.rawMail.name,
+  ) => {
     let backoff = 500;
     let warned = false;
     held += lines;
@@ -95,7 +102,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
         // and a stop request does not wait for it: unacknowledged lines are sent again at the next start.
         await untilAnswered(
           current.send({
-            topic: kafkaConfig.topics.rawMail.name,
+            topic,
             messages,
             acks: -1,
             compression: CompressionTypes.GZIP,
@@ -164,21 +171,39 @@ export function createShipper(deps: ShipperDeps): Shipper {
     for await (const { chunk, position } of tailer.chunks(signal)) {
       const runs = splitIntoRuns(chunk.data, chunk.startOffset, kafkaConfig.ship.maxRecordBytes);
       let lines = 0;
+      const isMail = source.kind === "mail";
       const messages: Message[] = runs.map((run) => {
         lines += run.lines;
-        const headers: RawMailHeaders = {
-          host,
-          path: chunk.path,
-          source: chunk.sourceId,
-          inode: String(position.inode),
-          offset: String(run.offset),
-          format: source.format,
-          ...(source.host === undefined ? {} : { "default-host": source.host }),
-        };
+        const headers: RawMailHeaders | RawWebHeaders = isMail
+          ? {
+              host,
+              path: chunk.path,
+              source: chunk.sourceId,
+              inode: String(position.inode),
+              offset: String(run.offset),
+              format: source.format,
+              ...(source.host === undefined ? {} : { "default-host": source.host }),
+            }
+          : {
+              kind: source.kind as RawWebHeaders["kind"],
+              host: source.host ?? host,
+              path: chunk.path,
+              source: chunk.sourceId,
+              inode: String(position.inode),
+              offset: String(run.offset),
+              format: source.format,
+              ...(source.vhost === undefined ? {} : { vhost: source.vhost }),
+            };
         return { key: host, value: run.data, headers };
       });
+      const topic = isMail ? kafkaConfig.topics.rawMail.name : kafkaConfig.topics.rawWeb.name;
       for (let start = 0; start < messages.length; start += kafkaConfig.ship.batchRecords) {
-        await send(messages.slice(start, start + kafkaConfig.ship.batchRecords), start === 0 ? lines : 0, signal);
+        await send(
+          messages.slice(start, start + kafkaConfig.ship.batchRecords),
+          start === 0 ? lines : 0,
+          signal,
+          topic,
+        );
       }
       metrics.lines.inc(lines);
       metrics.bytes.inc(chunk.data.length);
@@ -188,11 +213,46 @@ export function createShipper(deps: ShipperDeps): Shipper {
     }
   };
 
+  /** The web server's sockets and resolutions, sampled at their intervals, as records of their own (no checkpoint: a sample is of its moment). */
+  const shipSamples = (signal: AbortSignal): Promise<void>[] => {
+    const web = config.web;
+    if (web === undefined) return [];
+    const webHost = web.host ?? host;
+    const sites = new Set(web.sites.map((site) => site.domain));
+    const loop = (interval: string, key: string, task: () => Promise<Message[]>) =>
+      (async () => {
+        const ms = parseDuration(interval, key);
+        while (ms > 0 && !signal.aborted) {
+          const messages = await task().catch((error: unknown) => {
+            logger.warn({ err: String(error) }, `sampling failed (${key})`);
+            return [] as Message[];
+          });
+          if (messages.length > 0) await send(messages, 0, signal, kafkaConfig.topics.rawWeb.name);
+          await sleep(ms, undefined, { signal }).catch(() => undefined);
+        }
+      })();
+    const header = (kind: RawWebHeaders["kind"]): RawWebHeaders => ({ kind, host: webHost });
+    return [
+      loop(web.sampler.interval, "web.sampler.interval", async () => {
+        const events = await sampleConnections(web.sampler.command, webHost, Date.now());
+        return events.length === 0
+          ? []
+          : [{ key: host, value: JSON.stringify(events), headers: header("conn-sample") }];
+      }),
+      loop(web.resolver.interval, "web.resolver.interval", async () => {
+        const answers = await Promise.all(
+          [...sites].map((domain) => resolveSite(web.resolver.command, webHost, domain, Date.now())),
+        );
+        return answers.map((answer) => ({ key: host, value: JSON.stringify(answer), headers: header("resolution") }));
+      }),
+    ];
+  };
+
   return {
     async run(signal) {
       const timer = setInterval(() => void publish(), 2_000);
       try {
-        await Promise.all(config.sources.map((source) => shipSource(source, signal)));
+        await Promise.all([...config.sources.map((source) => shipSource(source, signal)), ...shipSamples(signal)]);
       } catch (error) {
         // Stopped while Kafka was away: what was not acknowledged is sent again at the next start.
         if (!signal.aborted) throw error;

@@ -150,9 +150,13 @@ export const KafkaSchema = z
         mailAuth: topic("vigil.events.mail-auth", 12, "7d").describe("parsed mail auth events, keyed by user"),
         alerts: topic("vigil.alerts", 1, "30d").describe("alerts as they fire, keyed by subject"),
         dlq: topic("vigil.dlq", 1, "30d").describe("records no stage could read, with the reason"),
+        rawWeb: topic("vigil.raw.web", 6, "7d").describe(
+          "the web servers' evidence, keyed by host: Apache and netfilter lines, socket and resolver samples",
+        ),
       })
       .strict()
       .default({
+        rawWeb: { name: "vigil.raw.web", partitions: 6, retention: "7d", compact: false },
         rawMail: { name: "vigil.raw.mail", partitions: 6, retention: "7d", compact: false },
         mailAuth: { name: "vigil.events.mail-auth", partitions: 12, retention: "7d", compact: false },
         alerts: { name: "vigil.alerts", partitions: 1, retention: "30d", compact: false },
@@ -163,9 +167,15 @@ export const KafkaSchema = z
         parse: z.string().default("vigil-parse"),
         accountIps: z.string().default("vigil-account-ips"),
         serve: z.string().default("vigil-serve").describe("`vigil serve` reading vigil.alerts"),
+        outbound: z.string().default("vigil-outbound").describe("the outbound stage reading vigil.raw.web"),
       })
       .strict()
-      .default({ parse: "vigil-parse", accountIps: "vigil-account-ips", serve: "vigil-serve" }),
+      .default({
+        parse: "vigil-parse",
+        accountIps: "vigil-account-ips",
+        serve: "vigil-serve",
+        outbound: "vigil-outbound",
+      }),
     ship: z
       .object({
         host: z.string().optional().describe("this server's name in the records' key (default: the OS host name)"),

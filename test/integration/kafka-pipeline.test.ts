@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { stringify } from "yaml";
 import type { MailScenario } from "../../demo/mail-scenario.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
@@ -502,4 +503,102 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
       }),
     ]);
   }, 120_000);
+
+  test("a web server's evidence through Kafka: vigil ship sends Apache lines and samples, vigil process --role outbound finds its own domain leaving it", async () => {
+    const name = "web";
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    const store = await startStoreServer(join(dir, "store"));
+    const logFormat = '%v %h %l %u %t "%r" %>s %b %D';
+    const accessLog = join(dir, "access.log");
+    const now = Date.now();
+    const stamp = (ms: number) => {
+      const d = new Date(ms);
+      const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+      const two = (n: number) => String(n).padStart(2, "0");
+      return `[${two(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000]`;
+    };
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `shop.test 203.0.113.${i % 250} - - ${stamp(now - 300_000 + i * 1000)} "GET /page/${i} HTTP/1.1" 200 512 ${i % 3 === 0 ? 850000 : 3000}`,
+    );
+    writeFileSync(accessLog, `${lines.join("\n")}\n`);
+    // Stand-ins for ss and getent on the web server: its curl connects to 10.9.9.9, which shop.test resolves to there.
+    const ssOutput = join(dir, "ss.txt");
+    writeFileSync(
+      ssOutput,
+      'LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("apache2",pid=10,fd=3))\nESTAB 0 0 10.0.0.2:40001 10.9.9.9:80 users:(("curl",pid=11,fd=3)) uid:33\nESTAB 0 0 10.0.0.2:80 198.51.100.7:5555 users:(("apache2",pid=12,fd=4))\n',
+    );
+    const config = (data: string, storeUrl?: string) =>
+      stringify({
+        data,
+        ...(storeUrl === undefined ? {} : { clickhouse: { url: storeUrl } }),
+        kafka: {
+          brokers: [broker.bootstrap],
+          clientId: `test-${name}`,
+          topics: {
+            rawMail: { name: `${name}.raw.mail`, partitions: 1, retention: "1d" },
+            mailAuth: { name: `${name}.events.mail-auth`, partitions: 1, retention: "1d" },
+            alerts: { name: `${name}.alerts`, partitions: 1, retention: "1d" },
+            dlq: { name: `${name}.dlq`, partitions: 1, retention: "1d" },
+            rawWeb: { name: `${name}.raw.web`, partitions: 2, retention: "1d" },
+          },
+          groups: { parse: `${name}-parse`, accountIps: `${name}-account-ips`, outbound: `${name}-outbound` },
+          ship: { host: "web1" },
+          sessionTimeout: "3s",
+        },
+        sources: [{ path: accessLog, kind: "apache-access", format: logFormat, host: "web1" }],
+        web: {
+          host: "web1",
+          sites: [{ domain: "shop.test" }],
+          sampler: { interval: "200ms", command: ["sh", "-c", `cat ${ssOutput}`] },
+          resolver: { interval: "300ms", command: ["sh", "-c", "echo 10.9.9.9 STREAM shop.test"] },
+          learningPeriod: "0s",
+        },
+        tail: { pollInterval: "50ms", flushInterval: "200ms" },
+      });
+    const shipConfig = join(dir, "ship.yaml");
+    const workerConfig = join(dir, "worker.yaml");
+    writeFileSync(shipConfig, config(join(dir, "ship")));
+    writeFileSync(workerConfig, config(join(dir, "worker"), store.url));
+    expect((await vigil(["kafka", "init", "--config", workerConfig])).code).toBe(0);
+    const shipper = startVigil(["ship", "--config", shipConfig]);
+    const worker = startVigil(["process", "--role", "outbound", "--config", workerConfig]);
+    const client = storeClient(store.url);
+    try {
+      await waitFor(
+        async () => {
+          const [row] = await queryRows<{ requests: string; verdict: string }>(
+            client,
+            "SELECT toString((SELECT count() FROM http_requests FINAL)) AS requests, (SELECT any(verdict) FROM outbound_destinations FINAL WHERE address = '10.9.9.9') AS verdict",
+          ).catch(() => [{ requests: "0", verdict: "" }]);
+          return row?.requests === String(lines.length) && row.verdict === "own-domain-leaves-host";
+        },
+        "the outbound stage to store every request and the finding",
+        90_000,
+      );
+      const destinations = await queryRows<{ host: string; address: string; port: number; processes: string[] }>(
+        client,
+        "SELECT host, address, port, processes FROM outbound_destinations FINAL ORDER BY address",
+      );
+      // Only the outbound connection: the client connected to port 80, which the server listens on, is not one.
+      expect(destinations).toEqual([{ host: "web1", address: "10.9.9.9", port: 80, processes: ["curl"] }]);
+      await waitFor(
+        async () =>
+          (
+            await queryRows<{ n: string }>(
+              client,
+              "SELECT toString(count()) AS n FROM alerts FINAL WHERE kind = 'own-domain-leaves-host' AND subject = 'shop.test'",
+            )
+          )[0]?.n !== "0",
+        "the finding in the alerts table",
+        30_000,
+      );
+    } finally {
+      for (const child of [shipper, worker]) expect(await stopProcess(child), child.output().slice(-2000)).toBe(0);
+      await client.close();
+      await stopProcess(store.process);
+    }
+  }, 180_000);
 });
