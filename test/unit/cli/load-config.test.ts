@@ -38,6 +38,26 @@ describe("loading the config", () => {
     });
   });
 
+  test("the example's commented web section, uncommented, parses", () => {
+    const example = readFileSync("vigil.example.yaml", "utf8");
+    const section = example.slice(example.indexOf("# web:"), example.indexOf("# The fleet, remediations"));
+    const config = loadConfig({
+      config: configFile(
+        section
+          .split("\n")
+          .map((line) => line.replace(/^# ?/, ""))
+          .join("\n"),
+      ),
+    });
+    expect(config.web).toMatchObject({
+      host: "web1",
+      group: "web",
+      sites: [{ domain: "shop.example.com", address: "192.0.2.10" }],
+      sampler: { interval: "5s", command: ["ss", "-tanpeH"] },
+      learningPeriod: "24h",
+    });
+  });
+
   test("the example's commented kafka section, uncommented, parses into the documented defaults", () => {
     const example = readFileSync("vigil.example.yaml", "utf8");
     const kafka = example
