@@ -218,7 +218,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
     const web = config.web;
     if (web === undefined) return [];
     const webHost = web.host ?? host;
-    const sites = new Set(web.sites.map((site) => site.domain));
+    const sites = new Set([...web.sites.map((site) => site.domain), ...web.expected.hosts]);
     const loop = (interval: string, key: string, task: () => Promise<Message[]>) =>
       (async () => {
         const ms = parseDuration(interval, key);

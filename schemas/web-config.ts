@@ -50,13 +50,19 @@ export const WebConfigSchema = z
           .array(z.string())
           .default([])
           .describe("destinations that are fine: the database, the mail relay, mirrors"),
+        hosts: z
+          .array(z.string())
+          .default([])
+          .describe(
+            "host names whose addresses are fine, resolved with the sites at the resolver's interval (db.example.com, deb.debian.org)",
+          ),
         ports: z
           .array(z.number().int())
           .default([])
           .describe("destination ports that are fine anywhere (53, 123, ...)"),
       })
       .strict()
-      .default({ cidrs: [], ports: [] }),
+      .default({ cidrs: [], hosts: [], ports: [] }),
     learningPeriod: duration
       .default("24h")
       .describe("destinations first seen within this time of the first sample are learned, not new"),

@@ -62,6 +62,9 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
     if (prefix === undefined) expected.addAddress(address as string, family);
     else expected.addSubnet(address as string, Number(prefix), family);
   }
+  const expectedHosts = new Set(config.expected.hosts.map((name) => name.toLowerCase()));
+  /** Addresses the expected host names resolved to, as the web hosts' resolvers answered. */
+  const expectedAddresses = new Set<string>();
   let alerts: AlertRow[] = [];
   const fired = new Set<string>();
 
@@ -123,7 +126,8 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       if (domain === "" || domains.has(domain) || domains.size >= 10_000) return;
       domains.add(domain.toLowerCase());
     },
-    sites: () => [...domains],
+    /** The names the resolver sampler asks for: the sites and the expected hosts. */
+    sites: () => [...new Set([...domains, ...expectedHosts])],
     observeRequest(vhost: string, ts: number, durationUs: number) {
       if (vhost === "" || durationUs < 0) return;
       let ring = requests.get(vhost);
@@ -139,8 +143,12 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       ring.push({ start: ts, end: ts + uncertainty + durationUs / 1000, duration: durationUs / 1000 });
     },
     observeResolution(resolution: Resolution) {
-      const state = hostState(resolution.host, resolution.ts);
       const domain = resolution.domain.toLowerCase();
+      if (expectedHosts.has(domain)) {
+        for (const address of resolution.addresses) if (expectedAddresses.size < 10_000) expectedAddresses.add(address);
+        if (!domains.has(domain)) return;
+      }
+      const state = hostState(resolution.host, resolution.ts);
       state.resolutions.set(domain, { ...resolution, domain });
       const current = siteAddresses.get(domain) ?? majorityAnswer(hosts, domain, resolution.host);
       if (current !== undefined && resolution.addresses.length > 0 && !resolution.addresses.includes(current)) {
@@ -188,6 +196,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
         const learning = conn.ts - state.firstSeen < options.learningMs;
         const fine =
           expected.check(conn.dst, isIP(conn.dst) === 6 ? "ipv6" : "ipv4") ||
+          expectedAddresses.has(conn.dst) ||
           config.expected.ports.includes(conn.dst_port);
         destination = {
           host: conn.host,

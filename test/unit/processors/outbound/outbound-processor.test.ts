@@ -89,9 +89,20 @@ describe("the outbound processor", () => {
   });
 
   test("new destinations after the learning period, unless expected; the state survives a snapshot", () => {
-    const config = WebConfigSchema.parse({ expected: { cidrs: ["192.0.2.0/24"], ports: [53] } });
+    const config = WebConfigSchema.parse({
+      expected: { cidrs: ["192.0.2.0/24"], ports: [53], hosts: ["db.example.com"] },
+    });
     const processor = createOutboundProcessor({ config, learningMs: 3_600_000 });
+    expect(processor.sites()).toEqual(["db.example.com"]);
     processor.observeConnection(conn(T0, 1, "198.51.100.1", 443)); // learned
+    processor.observeResolution({
+      ts: T0,
+      host: "web1",
+      domain: "db.example.com",
+      addresses: ["198.51.100.77"],
+      error: "",
+    });
+    processor.observeConnection(conn(T0 + 7_200_000, 6, "198.51.100.77", 5432)); // an expected host's address
     processor.observeConnection(conn(T0 + 7_200_000, 2, "192.0.2.9", 3306)); // expected CIDR
     processor.observeConnection(conn(T0 + 7_200_000, 3, "198.51.100.2", 53)); // expected port
     processor.observeConnection(conn(T0 + 7_200_000, 4, "203.0.113.66", 6667)); // new
@@ -101,6 +112,7 @@ describe("the outbound processor", () => {
       "192.0.2.9": "expected",
       "198.51.100.2": "expected",
       "203.0.113.66": "new",
+      "198.51.100.77": "expected",
     });
     expect(alerts.map((alert) => [alert.kind, alert.subject])).toEqual([[NEW_DESTINATION, "web1 203.0.113.66:6667"]]);
 
