@@ -6,12 +6,14 @@ import { alertsCommand } from "../cli/alerts.js";
 import { backfillCommand } from "../cli/backfill.js";
 import { demoCommand } from "../cli/demo.js";
 import { fleetCommand } from "../cli/fleet.js";
+import { grafanaCommand } from "../cli/grafana.js";
 import { historyCommand } from "../cli/history.js";
 import { kafkaCommand } from "../cli/kafka.js";
 import { migrateCommand } from "../cli/migrate.js";
 import { outboundCommand } from "../cli/outbound.js";
 import { parseCommand } from "../cli/parse.js";
 import { processCommand } from "../cli/process.js";
+import { reportCommand } from "../cli/report.js";
 import { runCommand } from "../cli/run.js";
 import { serveCommand } from "../cli/serve.js";
 import { shipCommand } from "../cli/ship.js";
@@ -70,6 +72,8 @@ for (const command of [
   fleetCommand(),
   actionsCommand(),
   serveCommand(),
+  grafanaCommand(),
+  reportCommand(),
 ]) {
   program.addCommand(command);
 }

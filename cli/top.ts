@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { awkLoginRows } from "../store/queries/awk-parity-rows.js";
+import { listDestinations } from "../store/queries/outbound-report.js";
 import { topAccounts } from "../store/queries/top-accounts.js";
 import { formatAwkLines } from "./awk-parity.js";
 import { withGlobalOptions } from "./global-options.js";
@@ -72,6 +73,69 @@ export function topCommand(): Command {
                 formatTime(row.last_seen),
               ]);
               process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));
+            }
+            return 0;
+          });
+        }),
+      ),
+  );
+  top.addCommand(
+    withGlobalOptions(new Command("live"))
+      .description(
+        "the top accounts and the web servers' outbound destinations in the terminal, refreshed every few seconds until Ctrl-C (reads a ClickHouse server, or the embedded store when no other Vigil process holds it)",
+      )
+      .option("--every <seconds>", "refresh interval", "5")
+      .option("--limit <n>", "rows per table", "15")
+      .option("--since <when>", "all, or a duration counted back from the newest event stored", "24h")
+      .action(
+        runAction(async (options: Record<string, string>) => {
+          const everyMs = 1000 * Math.max(1, parsePositiveInt(options.every ?? "5", "--every"));
+          const limit = Math.max(1, parsePositiveInt(options.limit ?? "15", "--limit"));
+          const controller = new AbortController();
+          process.once("SIGINT", () => controller.abort());
+          process.once("SIGTERM", () => controller.abort());
+          return withQueryStore(options, async ({ client, since }) => {
+            while (!controller.signal.aborted) {
+              const accounts = await topAccounts(client, { since, minNetworks: 2, limit });
+              const destinations = (await listDestinations(client, { sinceMs: since })).slice(0, limit);
+              const screen =
+                `Vigil, ${new Date().toISOString().replace("T", " ").slice(0, 19)} UTC (every ${everyMs / 1000} s; Ctrl-C to stop)\n\n` +
+                `Top accounts by distinct networks:\n${formatTable(
+                  ["user", "verdict", "networks", "asns", "countries", "ips", "failures", "last seen (UTC)"],
+                  accounts.map((row) => [
+                    row.user,
+                    row.verdict,
+                    row.networks,
+                    row.asns,
+                    row.countries,
+                    row.ips,
+                    row.failures,
+                    formatTime(row.last_seen),
+                  ]),
+                )}\nOutbound destinations of the web servers:\n${formatTable(
+                  ["host", "destination", "verdict", "domains", "connections", "last seen (UTC)"],
+                  destinations.map((row) => [
+                    row.host,
+                    `${row.address}:${row.port}`,
+                    row.verdict,
+                    row.domains.join(" "),
+                    row.connections,
+                    formatTime(row.last_seen),
+                  ]),
+                )}`;
+              // Clear the screen and draw again (plain text when not on a terminal).
+              process.stdout.write(process.stdout.isTTY ? `\u001b[2J\u001b[H${screen}` : `${screen}\n`);
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, everyMs);
+                controller.signal.addEventListener(
+                  "abort",
+                  () => {
+                    clearTimeout(timer);
+                    resolve();
+                  },
+                  { once: true },
+                );
+              });
             }
             return 0;
           });

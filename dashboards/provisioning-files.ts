@@ -22,7 +22,7 @@ export const DEFAULT_PROVISIONING: ProvisioningOptions = {
   clickhouseUser: "grafana_ro",
   prometheusUrl: "http://127.0.0.1:9090",
   vigilServeUrl: "http://127.0.0.1:9466",
-  dashboardsPath: "/var/lib/grafana/dashboards/vigil",
+  dashboardsPath: "/etc/grafana/provisioning/dashboards/json",
 };
 
 /**

@@ -5,6 +5,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ALERT_RULES } from "../../dashboards/alert-rules.js";
+import { expandMacros } from "../../dashboards/expand-macros.js";
 import { dashboardJson, provisioningFiles } from "../../dashboards/provisioning-files.js";
 import { DASHBOARDS } from "../../dashboards/registry.js";
 import { createMetrics } from "../../runtime/metrics.js";
@@ -15,15 +16,11 @@ import { repoRoot, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * Every panel's, variable's, annotation's and alert rule's query, run on
- * chDB over the migrated schema filled by `vigil demo`, with the macros
- * expanded exactly as grafana-clickhouse-datasource expands them
- * (pkg/macros/macros.go of grafana/clickhouse-datasource):
- *   $__timeFilter(c)   -> c >= toDateTime(FROM) AND c <= toDateTime(TO)      (seconds)
- *   $__timeInterval(c) -> toStartOfInterval(toDateTime(c), INTERVAL N second) (N: the panel interval, at least 1)
- *   $__fromTime, $__toTime -> toDateTime(FROM), toDateTime(TO)
- * and template variables as Grafana interpolates them: `$name` and `${name}`
- * raw, `${name:sqlstring}` quoted with '' doubled. Prometheus queries are
- * checked against the metric names Vigil's registries expose.
+ * chDB over the migrated schema filled by `vigil demo`, with the macros and
+ * variables expanded as grafana-clickhouse-datasource and Grafana do
+ * (dashboards/expand-macros.ts documents the rules, from the plugin's
+ * pkg/macros/macros.go). Prometheus queries are checked against the metric
+ * names Vigil's registries expose.
  */
 let data: string;
 let client: ClickHouseClient;
@@ -63,24 +60,8 @@ afterAll(async () => {
 
 const INTERVAL_SECONDS = 60;
 
-function expand(rawSql: string, variables: Record<string, string>): string {
-  return rawSql
-    .replace(
-      /\$__timeFilter\(([^)]+)\)/g,
-      (_, column: string) => `${column} >= toDateTime(${range.from}) AND ${column} <= toDateTime(${range.to})`,
-    )
-    .replace(
-      /\$__timeInterval\(([^)]+)\)/g,
-      (_, column: string) => `toStartOfInterval(toDateTime(${column}), INTERVAL ${INTERVAL_SECONDS} second)`,
-    )
-    .replaceAll("$__fromTime", `toDateTime(${range.from})`)
-    .replaceAll("$__toTime", `toDateTime(${range.to})`)
-    .replace(/\$\{(\w+):sqlstring\}/g, (_, name: string) => `'${(variables[name] ?? "").replaceAll("'", "''")}'`)
-    .replace(
-      /\$\{(\w+)\}|\$(\w+)/g,
-      (whole, braced: string | undefined, bare: string | undefined) => variables[braced ?? bare ?? ""] ?? whole,
-    );
-}
+const expand = (rawSql: string, variables: Record<string, string>) =>
+  expandMacros(rawSql, { fromSeconds: range.from, toSeconds: range.to, intervalSeconds: INTERVAL_SECONDS, variables });
 
 async function run(rawSql: string, variables: Record<string, string>) {
   const result = await client.query({
