@@ -1,10 +1,12 @@
+import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { DASHBOARDS } from "../../dashboards/registry.js";
 import { renderPanelLayoutHtml } from "../../report/render-panel-layout.js";
-import { repoRoot, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { waitFor } from "../helpers/scaled-out.js";
+import { repoRoot, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * `vigil report` over the demo's data, opened in headless Chromium (Debian's
@@ -82,4 +84,34 @@ describe("vigil report", () => {
     expect(problems).toEqual([]);
     expect(outside).toEqual([]);
   }, 180_000);
+
+  test("vigil grafana provision writes a ready provisioning folder; vigil top live refreshes until stopped", async () => {
+    const out = tempDir("provision");
+    const provision = await vigil([
+      "grafana",
+      "provision",
+      "--out",
+      out,
+      "--vigil-url",
+      "http://vigil.example.net:9466",
+    ]);
+    expect(provision.code, provision.stderr).toBe(0);
+    const contact = readFileSync(join(out, "alerting", "vigil-contact-point.yaml"), "utf8");
+    expect(contact).toContain("url: http://vigil.example.net:9466/hooks/grafana");
+    expect(contact).toContain("$__env{VIGIL_WEBHOOK_TOKEN}");
+    expect(readFileSync(join(out, "dashboards", "vigil.yaml"), "utf8")).toContain(
+      `path: ${join(out, "dashboards", "json")}`,
+    );
+    for (const definition of DASHBOARDS)
+      expect(existsSync(join(out, "dashboards", "json", `${definition.id}.json`))).toBe(true);
+
+    const data = tempDir("top-live");
+    expect((await vigil(["demo", "--data", data, "--users", "300"])).code).toBe(0);
+    const live = startVigil(["top", "live", "--data", data, "--every", "1", "--since", "all"]);
+    await waitFor(() => live.output().split("Top accounts by distinct networks").length > 2, "two refreshes", 30_000);
+    live.kill("SIGINT");
+    const [code] = (await once(live, "exit")) as [number | null];
+    expect(code).toBe(0);
+    expect(live.output()).toContain("Outbound destinations of the web servers");
+  }, 120_000);
 });
