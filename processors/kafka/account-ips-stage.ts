@@ -137,14 +137,24 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
 
   /** Moves the group's offset to what the checkpoint covers (only saves replaying and feeds lag figures). */
   const commitOffset = async (partition: number, state: PartitionState, offset: bigint) => {
-    try {
-      await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
-      state.committedOffset = offset;
-    } catch (error) {
-      logger.info(
-        { partition, err: String(error) },
-        "account-ips: offset commit refused (rebalance); the checkpoint holds",
-      );
+    // While stopping, a commit refused because the group is rebalancing (another worker just left) is tried
+    // again once the group has settled, so the group's offsets (what `vigil status` shows) match the checkpoints.
+    const attempts = stopping ? 8 : 1;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
+        state.committedOffset = offset;
+        return;
+      } catch (error) {
+        if (attempt === attempts) {
+          logger.info(
+            { partition, err: String(error) },
+            "account-ips: offset commit refused (rebalance); the checkpoint holds",
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
   };
 
