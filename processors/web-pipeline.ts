@@ -10,11 +10,12 @@ import type { Source, VigilConfig } from "../schemas/config.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
 import { WebConfigSchema } from "../schemas/web-config.js";
 import type { AlertRow } from "./account-ips/rows.js";
-import { encodeAlertRow, encodeUnparsedRow } from "./mail-rows.js";
+import { encodeAlertRow } from "./mail-rows.js";
 import { createOutboundProcessor, type OutboundSnapshot } from "./outbound/outbound-processor.js";
 import { writeFileAtomically } from "./state-file.js";
-import { createWebLineReader, type WebLineSink, type WebSourceKind } from "./web-line-reader.js";
-import { emptyWebRows, encodeRequestRow, insertWebRows } from "./web-rows.js";
+import { createWebLineReader, type WebSourceKind } from "./web-line-reader.js";
+import { emptyWebRows, insertWebRows } from "./web-rows.js";
+import { type WebCounters, webRowsSink } from "./web-rows-sink.js";
 
 /**
  * The embedded web pipeline: Apache logs, netfilter lines and the samplers'
@@ -57,7 +58,7 @@ export function createWebPipeline(deps: {
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
   const readers = new Map<string, ReturnType<typeof createWebLineReader>>();
-  const counters = { lines: 0, requests: 0, errors: 0, connections: 0, unparsed: 0 };
+  const counters: WebCounters = { lines: 0, requests: 0, errors: 0, connections: 0, unparsed: 0 };
 
   const readerFor = (source: Source) => {
     let reader = readers.get(source.path);
@@ -84,26 +85,14 @@ export function createWebPipeline(deps: {
     positions: positions as ReadonlyMap<string, SourcePosition>,
     sites: () => processor.sites(),
     processChunk(source: Source, chunk: LineChunk, position: SourcePosition) {
-      let current = chunk;
-      const sink: WebLineSink = {
-        request(row) {
-          rows.requests.push(encodeRequestRow(row));
-          if (row.vhost !== "") processor.addSite(row.vhost);
-          processor.observeRequest(row.vhost, row.ts, row.duration_us);
-          counters.requests += 1;
-        },
-        error(row) {
-          rows.errors.push(row);
-          counters.errors += 1;
-        },
-        connection: addConnection,
-        unparsed(line, offset, reason) {
-          rows.unparsed.push(encodeUnparsedRow(line, offset, reason, current, source.format, source.kind));
-          counters.unparsed += 1;
-        },
-        skipped() {},
-      };
-      current = chunk;
+      const sink = webRowsSink({
+        rows: () => rows,
+        processor,
+        source: chunk,
+        format: source.format,
+        kind: source.kind,
+        counters,
+      });
       const lines = readerFor(source).readChunk(chunk.data, chunk.startOffset, chunk.sourceId, sink);
       counters.lines += lines;
       pending += lines;

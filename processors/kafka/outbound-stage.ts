@@ -5,14 +5,15 @@ import { ConnEventSchema, ResolutionSchema } from "../../schemas/outbound-eviden
 import { RawWebHeadersSchema } from "../../schemas/raw-web-record.js";
 import { WebConfigSchema } from "../../schemas/web-config.js";
 import { loadCheckpoint, saveCheckpoint } from "../../store/processor-checkpoints.js";
-import { encodeAlertRow, encodeUnparsedRow } from "../mail-rows.js";
+import { encodeAlertRow } from "../mail-rows.js";
 import {
   createOutboundProcessor,
   type OutboundProcessor,
   type OutboundSnapshot,
 } from "../outbound/outbound-processor.js";
 import { createWebLineReader, type WebSourceKind } from "../web-line-reader.js";
-import { emptyWebRows, encodeRequestRow, insertWebRows, type WebRows } from "../web-rows.js";
+import { emptyWebRows, insertWebRows, type WebRows } from "../web-rows.js";
+import { webRowsSink } from "../web-rows-sink.js";
 import { deadLetter } from "./dead-letter.js";
 import { createGroupConsumer } from "./group-consumer.js";
 import { leaving } from "./leave-quietly.js";
@@ -104,24 +105,12 @@ export async function startOutboundStage(deps: StageDeps): Promise<RunningStage>
         throw new Error("a line record needs source and offset headers");
       const current = { sourceId: header.source, path: header.path ?? "" };
       const reader = readerFor(header.kind, header.format ?? "auto", header.host, header.vhost ?? "");
-      return reader.readChunk(message.value, Number(header.offset), header.source, {
-        request(row) {
-          rows.requests.push(encodeRequestRow(row));
-          if (row.vhost !== "") processor.addSite(row.vhost);
-          processor.observeRequest(row.vhost, row.ts, row.duration_us);
-        },
-        error(row) {
-          rows.errors.push(row);
-        },
-        connection(event) {
-          rows.connections.push(event);
-          processor.observeConnection(event);
-        },
-        unparsed(line, offset, reason) {
-          rows.unparsed.push(encodeUnparsedRow(line, offset, reason, current, header.format ?? "", header.kind));
-        },
-        skipped() {},
-      });
+      return reader.readChunk(
+        message.value,
+        Number(header.offset),
+        header.source,
+        webRowsSink({ rows: () => rows, processor, source: current, format: header.format ?? "", kind: header.kind }),
+      );
     } catch (error) {
       dead.push(deadLetter(message, `unreadable: ${error instanceof Error ? error.message : String(error)}`, where));
       return 0;
