@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { createFileTailer } from "../ingest/file-tailer.js";
 import { resolveSite, sampleConnections } from "../ingest/outbound-samplers.js";
@@ -64,17 +65,7 @@ export function startWebWork(deps: {
         (async () => {
           while (!signal.aborted) {
             await task().catch((error: unknown) => logger.warn({ error: String(error) }, `Sampling failed (${key})`));
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, ms);
-              signal.addEventListener(
-                "abort",
-                () => {
-                  clearTimeout(timer);
-                  resolve();
-                },
-                { once: true },
-              );
-            });
+            await sleep(ms, undefined, { signal: signal }).catch(() => undefined);
           }
         })(),
       );

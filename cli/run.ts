@@ -147,7 +147,14 @@ export function runCommand(): Command {
         }
         if (failure !== null) throw failure;
         const counters = pipeline.counters();
-        process.stderr.write(`stopped: ${counters.lines} lines, ${counters.events} events, checkpoints committed\n`);
+        const web = webWork?.pipeline.counters();
+        process.stderr.write(
+          `stopped: ${counters.lines} lines, ${counters.events} events` +
+            (web === undefined
+              ? ""
+              : `; web: ${web.lines} lines, ${web.requests} requests, ${web.connections} connections seen`) +
+            ", checkpoints committed\n",
+        );
         return 0;
       }),
     );

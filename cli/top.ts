@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Command } from "commander";
 import { awkLoginRows } from "../store/queries/awk-parity-rows.js";
 import { listDestinations } from "../store/queries/outbound-report.js";
@@ -125,17 +126,7 @@ export function topCommand(): Command {
                 )}`;
               // Clear the screen and draw again (plain text when not on a terminal).
               process.stdout.write(process.stdout.isTTY ? `\u001b[2J\u001b[H${screen}` : `${screen}\n`);
-              await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, everyMs);
-                controller.signal.addEventListener(
-                  "abort",
-                  () => {
-                    clearTimeout(timer);
-                    resolve();
-                  },
-                  { once: true },
-                );
-              });
+              await sleep(everyMs, undefined, { signal: controller.signal }).catch(() => undefined);
             }
             return 0;
           });
