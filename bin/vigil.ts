@@ -29,8 +29,9 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 
 const program = new Command("vigil")
   .description(
-    "Watch mail servers through their logs: find the accounts spammers have taken over (logins from many networks), " +
-      "keep every account's address history, and alert as it happens. Embedded by default (one process, chDB).",
+    "Watch mail and web servers through their logs: find the accounts spammers have taken over (logins from many networks), " +
+      "keep every account's address history, find web servers whose connections leave where they should not, alert as it happens, " +
+      "and fix it on the fleet over SSH. Embedded by default (one process, chDB).",
   )
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)")
@@ -51,6 +52,13 @@ The fleet (an Ansible YAML inventory; see README, Fleet commands):
   vigil actions lock-account ann@example.com -g mail
   vigil serve                             alerts (Grafana webhooks, vigil.alerts) to actions by the rules file
   vigil actions list, vigil actions approve ID
+Web servers (Apache logs, outbound connections; see README, Web servers):
+  vigil run --config vigil.yaml           with apache-access sources and a web section
+  vigil outbound                          destinations with verdicts, request times beside own-domain connections
+Grafana and reports:
+  vigil grafana provision --out DIR       data sources, dashboards, alert rules, the webhook contact point
+  vigil report --out report.html          the dashboards' panels in one offline HTML file
+  vigil top live                          top accounts and outbound destinations, refreshed
 Every command takes --config FILE and --data DIR (default ./vigil-data).`,
   );
 
