@@ -80,6 +80,7 @@ export function topCommand(): Command {
         }),
       ),
   );
+  // `vigil top` alone is the live view.
   top.addCommand(
     withGlobalOptions(new Command("live"))
       .description(
@@ -132,6 +133,7 @@ export function topCommand(): Command {
           });
         }),
       ),
+    { isDefault: true },
   );
   return top;
 }

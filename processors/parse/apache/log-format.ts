@@ -29,10 +29,19 @@ type Piece = { literal: string } | { directive: string; argument: string };
 const KNOWN = new Set(["h", "a", "t", "r", "m", "U", "s", ">s", "<s", "b", "B", "O", "D", "T", "v", "V", "p"]);
 
 export function compileLogFormat(format: string): (line: string) => AccessParse {
-  const pieces = tokenize(format);
+  const pieces = tokenize(logFormatString(format));
   const directives = pieces.filter((piece): piece is { directive: string; argument: string } => "directive" in piece);
   if (directives.length === 0) throw new Error(`LogFormat ${JSON.stringify(format)} has no % directive`);
   return (line) => parseWith(pieces, line);
+}
+
+/**
+ * The format string of a whole `LogFormat "..." nickname` (or `CustomLog path "..."`) line
+ * pasted from httpd.conf; a bare format string is returned as it is.
+ */
+export function logFormatString(text: string): string {
+  const match = /^\s*(?:LogFormat|CustomLog\s+\S+)\s+"((?:[^"\\]|\\.)*)"/i.exec(text);
+  return match === null ? text : (match[1] as string);
 }
 
 function tokenize(format: string): Piece[] {

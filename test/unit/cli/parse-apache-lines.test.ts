@@ -44,3 +44,11 @@ test("vigil parse --kind apache-error names the outbound peer", async () => {
   ]);
   expect(objects[0]).toMatchObject({ module: "proxy", level: "error", pid: 1234, peer: "10.0.0.5:8080" });
 });
+
+test("a whole LogFormat line pasted from httpd.conf works as its format", async () => {
+  const { counts, objects } = await run("apache", 'LogFormat "%v %h %l %u %t \\"%r\\" %>s %b %D" timed', [
+    'shop.test 203.0.113.9 - - [25/Nov/2026:10:00:01 +0000] "GET /a HTTP/1.1" 200 12 812345',
+  ]);
+  expect(counts.events).toBe(1);
+  expect(objects[0]).toMatchObject({ vhost: "shop.test", path: "/a", duration_us: 812345 });
+});
