@@ -41,128 +41,140 @@ export async function startNetnsWebServer(options: {
   const serverAddress = `10.213.${id}.2`;
   const port = 8080;
   const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
-  ip("netns", "add", netns);
-  ip("link", "add", outside, "type", "veth", "peer", "name", inside);
-  ip("link", "set", inside, "netns", netns);
-  ip("addr", "add", `${oldHostAddress}/24`, "dev", outside);
-  ip("link", "set", outside, "up");
-  ip("netns", "exec", netns, "ip", "addr", "add", `${serverAddress}/24`, "dev", inside);
-  ip("netns", "exec", netns, "ip", "link", "set", inside, "up");
-  ip("netns", "exec", netns, "ip", "link", "set", "lo", "up");
-  const etc = `/etc/netns/${netns}`;
-  mkdirSync(etc, { recursive: true });
-  const hostsFile = join(etc, "hosts");
-  writeFileSync(hostsFile, `127.0.0.1 localhost\n${oldHostAddress} ${options.domain}\n`);
-
-  // The old host: answers every request, slowly.
-  const oldHost: Server = createServer((_request, response) => {
-    setTimeout(() => response.end("stock: 7 (from the old host)\n"), options.oldHostDelayMs);
-  });
-  await new Promise<void>((resolve) => oldHost.listen(port, oldHostAddress, resolve));
-
-  // Apache, with a page that fetches its own domain.
-  const root = options.dir;
-  mkdirSync(root, { recursive: true });
-  // Apache's children (www-data) must reach the CGI scripts and the logs' folder.
-  chmodSync(root, 0o755);
-  for (const folder of ["logs", "cgi-bin", "www", "run"]) mkdirSync(join(root, folder), { recursive: true });
-  writeFileSync(
-    join(root, "cgi-bin", "page"),
-    `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncurl -s -m 10 http://${options.domain}:${port}/cgi-bin/stock\n`,
-  );
-  writeFileSync(
-    join(root, "cgi-bin", "stock"),
-    "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nstock: 7 (local)\\n'\n",
-  );
-  for (const script of ["page", "stock"]) chmodSync(join(root, "cgi-bin", script), 0o755);
-  const logFormat = '%v %h %l %u %t "%r" %>s %b %D';
-  const config = join(root, "apache.conf");
-  writeFileSync(
-    config,
-    [
-      `ServerRoot ${root}`,
-      `ServerName ${options.domain}`,
-      `Listen ${serverAddress}:${port}`,
-      `Listen 127.0.0.1:${port}`,
-      `PidFile ${join(root, "run", "apache.pid")}`,
-      `DefaultRuntimeDir ${join(root, "run")}`,
-      `ErrorLog ${join(root, "logs", "error.log")}`,
-      `LoadModule mpm_event_module ${APACHE_MODULES}/mod_mpm_event.so`,
-      `LoadModule authz_core_module ${APACHE_MODULES}/mod_authz_core.so`,
-      `LoadModule alias_module ${APACHE_MODULES}/mod_alias.so`,
-      `LoadModule cgid_module ${APACHE_MODULES}/mod_cgid.so`,
-      `ScriptSock ${join(root, "run", "cgid.sock")}`,
-      "User www-data",
-      "Group www-data",
-      `LogFormat "${logFormat.replaceAll('"', '\\"')}" timed`,
-      `<VirtualHost *:${port}>`,
-      `  ServerName ${options.domain}`,
-      `  DocumentRoot ${join(root, "www")}`,
-      `  CustomLog ${join(root, "logs", "access.log")} timed`,
-      `  ScriptAlias /cgi-bin/ ${join(root, "cgi-bin")}/`,
-      `  <Directory ${join(root, "cgi-bin")}>`,
-      "    Require all granted",
-      "  </Directory>",
-      "</VirtualHost>",
-      "",
-    ].join("\n"),
-  );
-  writeFileSync(join(root, "logs", "access.log"), "");
-  const apache: ChildProcess = spawn(
-    "ip",
-    ["netns", "exec", netns, "/usr/sbin/apache2", "-f", config, "-DFOREGROUND"],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-    },
-  );
-  let apacheErrors = "";
-  apache.stderr?.on("data", (chunk: Buffer) => {
-    apacheErrors += chunk.toString();
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const up = await fetch(`http://${serverAddress}:${port}/cgi-bin/stock`, { headers: { host: options.domain } })
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (up) break;
-    if (Date.now() > deadline || apache.exitCode !== null) {
-      throw new Error(`Apache did not start in ${netns}: ${apacheErrors}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    netns,
-    serverAddress,
-    oldHostAddress,
-    port,
-    hostsFile,
-    accessLog: join(root, "logs", "access.log"),
-    logFormat,
-    async stop() {
+  // What was set up, undone in reverse order by stop(), or at once when setting up fails half-way.
+  const cleanups: (() => unknown)[] = [];
+  const tearDown = async () => {
+    for (const cleanup of cleanups.reverse()) {
       try {
-        if (apache.pid !== undefined) process.kill(-apache.pid, "SIGTERM");
+        await cleanup();
       } catch {
         // already gone
+      }
+    }
+    cleanups.length = 0;
+  };
+  try {
+    ip("netns", "add", netns);
+    cleanups.push(() => ip("netns", "del", netns));
+    ip("link", "add", outside, "type", "veth", "peer", "name", inside);
+    cleanups.push(() => ip("link", "del", outside));
+    ip("link", "set", inside, "netns", netns);
+    ip("addr", "add", `${oldHostAddress}/24`, "dev", outside);
+    ip("link", "set", outside, "up");
+    ip("netns", "exec", netns, "ip", "addr", "add", `${serverAddress}/24`, "dev", inside);
+    ip("netns", "exec", netns, "ip", "link", "set", inside, "up");
+    ip("netns", "exec", netns, "ip", "link", "set", "lo", "up");
+    const etc = `/etc/netns/${netns}`;
+    mkdirSync(etc, { recursive: true });
+    cleanups.push(() => rmSync(etc, { recursive: true, force: true }));
+    const hostsFile = join(etc, "hosts");
+    writeFileSync(hostsFile, `127.0.0.1 localhost\n${oldHostAddress} ${options.domain}\n`);
+
+    // The old host: answers every request, slowly.
+    const oldHost: Server = createServer((_request, response) => {
+      setTimeout(() => response.end("stock: 7 (from the old host)\n"), options.oldHostDelayMs);
+    });
+    await new Promise<void>((resolve) => oldHost.listen(port, oldHostAddress, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => oldHost.close(() => resolve())));
+
+    // Apache, with a page that fetches its own domain.
+    const root = options.dir;
+    mkdirSync(root, { recursive: true });
+    // Apache's children (www-data) must reach the CGI scripts and the logs' folder.
+    chmodSync(root, 0o755);
+    for (const folder of ["logs", "cgi-bin", "www", "run"]) mkdirSync(join(root, folder), { recursive: true });
+    writeFileSync(
+      join(root, "cgi-bin", "page"),
+      `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncurl -s -m 10 http://${options.domain}:${port}/cgi-bin/stock\n`,
+    );
+    writeFileSync(
+      join(root, "cgi-bin", "stock"),
+      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nstock: 7 (local)\\n'\n",
+    );
+    for (const script of ["page", "stock"]) chmodSync(join(root, "cgi-bin", script), 0o755);
+    const logFormat = '%v %h %l %u %t "%r" %>s %b %D';
+    const config = join(root, "apache.conf");
+    writeFileSync(
+      config,
+      [
+        `ServerRoot ${root}`,
+        `ServerName ${options.domain}`,
+        `Listen ${serverAddress}:${port}`,
+        `Listen 127.0.0.1:${port}`,
+        `PidFile ${join(root, "run", "apache.pid")}`,
+        `DefaultRuntimeDir ${join(root, "run")}`,
+        `ErrorLog ${join(root, "logs", "error.log")}`,
+        `LoadModule mpm_event_module ${APACHE_MODULES}/mod_mpm_event.so`,
+        `LoadModule authz_core_module ${APACHE_MODULES}/mod_authz_core.so`,
+        `LoadModule alias_module ${APACHE_MODULES}/mod_alias.so`,
+        `LoadModule cgid_module ${APACHE_MODULES}/mod_cgid.so`,
+        `ScriptSock ${join(root, "run", "cgid.sock")}`,
+        "User www-data",
+        "Group www-data",
+        `LogFormat "${logFormat.replaceAll('"', '\\"')}" timed`,
+        `<VirtualHost *:${port}>`,
+        `  ServerName ${options.domain}`,
+        `  DocumentRoot ${join(root, "www")}`,
+        `  CustomLog ${join(root, "logs", "access.log")} timed`,
+        `  ScriptAlias /cgi-bin/ ${join(root, "cgi-bin")}/`,
+        `  <Directory ${join(root, "cgi-bin")}>`,
+        "    Require all granted",
+        "  </Directory>",
+        "</VirtualHost>",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(root, "logs", "access.log"), "");
+    const apache: ChildProcess = spawn(
+      "ip",
+      ["netns", "exec", netns, "/usr/sbin/apache2", "-f", config, "-DFOREGROUND"],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      },
+    );
+    cleanups.push(async () => {
+      const group = apache.pid;
+      if (group === undefined) return;
+      try {
+        process.kill(-group, "SIGTERM");
+      } catch {
+        return;
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
       try {
-        if (apache.pid !== undefined) process.kill(-apache.pid, "SIGKILL");
+        process.kill(-group, "SIGKILL");
       } catch {
-        // already gone
+        // stopped in time
       }
-      await new Promise<void>((resolve) => oldHost.close(() => resolve()));
-      try {
-        ip("link", "del", outside);
-      } catch {
-        // gone with the namespace
+    });
+    let apacheErrors = "";
+    apache.stderr?.on("data", (chunk: Buffer) => {
+      apacheErrors += chunk.toString();
+    });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const up = await fetch(`http://${serverAddress}:${port}/cgi-bin/stock`, { headers: { host: options.domain } })
+        .then((response) => response.ok)
+        .catch(() => false);
+      if (up) break;
+      if (Date.now() > deadline || apache.exitCode !== null) {
+        throw new Error(`Apache did not start in ${netns}: ${apacheErrors}`);
       }
-      try {
-        ip("netns", "del", netns);
-      } catch {
-        // already gone
-      }
-      rmSync(etc, { recursive: true, force: true });
-    },
-  };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return {
+      netns,
+      serverAddress,
+      oldHostAddress,
+      port,
+      hostsFile,
+      accessLog: join(root, "logs", "access.log"),
+      logFormat,
+      stop: tearDown,
+    };
+  } catch (error) {
+    await tearDown();
+    throw error;
+  }
 }
