@@ -9,6 +9,7 @@ import { type RulesFile, RulesFileSchema } from "../schemas/action-rules.js";
 import type { VigilConfig } from "../schemas/config.js";
 import { startActionServer } from "./action-server.js";
 import { type AlertDispatcher, createAlertDispatcher } from "./alert-dispatcher.js";
+import { allowlistedNetworks } from "./alert-rules.js";
 import { createAuditLog } from "./audit-log.js";
 import { fleetAccessFromConfig } from "./fleet-access.js";
 import { findRemediation } from "./remediations/registry.js";
@@ -96,6 +97,8 @@ export function loadRules(path: string): RulesFile {
       "see README, From alerts to actions, for the rules file layout",
     );
   }
+  // A bad network in the allowlist is refused now, not when the first alert arrives.
+  allowlistedNetworks(parsed.data);
   for (const rule of parsed.data.rules) {
     if (findRemediation(rule.remediation) === undefined) {
       throw new InputError(

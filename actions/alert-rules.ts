@@ -1,4 +1,4 @@
-import { BlockList, isIP } from "node:net";
+import { createNetworkList, type NetworkList } from "../runtime/network-list.js";
 import type { Rule, RulesFile } from "../schemas/action-rules.js";
 import type { IncomingAlert } from "./incoming-alert.js";
 import type { RemediationDefinition } from "./remediations/define-remediation.js";
@@ -53,23 +53,17 @@ export function allowlistedSubject(
         ? `the domain ${value} is allowlisted`
         : null;
     case "ip":
-      return ipAllowlist(allowlist.ips).check(value) ? `the address ${value} is allowlisted` : null;
+      return allowlistedNetworks(rules).has(value) ? `the address ${value} is allowlisted` : null;
   }
 }
 
-function ipAllowlist(entries: readonly string[]) {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address, prefix] = entry.split("/");
-    const family = isIP(address ?? "") === 6 ? "ipv6" : "ipv4";
-    if (isIP(address ?? "") === 0) continue;
-    if (prefix === undefined) list.addAddress(address as string, family);
-    else list.addSubnet(address as string, Number(prefix), family);
+/** The allowlisted networks of a rules file, built once per file. */
+const networkLists = new WeakMap<RulesFile, NetworkList>();
+export function allowlistedNetworks(rules: RulesFile): NetworkList {
+  let list = networkLists.get(rules);
+  if (list === undefined) {
+    list = createNetworkList(rules.allowlist.ips, "allowlist.ips");
+    networkLists.set(rules, list);
   }
-  return {
-    check(value: string) {
-      const family = isIP(value);
-      return family !== 0 && list.check(value, family === 6 ? "ipv6" : "ipv4");
-    },
-  };
+  return list;
 }

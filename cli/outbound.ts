@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { latencyByBucket, listDestinations } from "../store/queries/outbound-report.js";
+import { type DestinationReportRow, latencyByBucket, listDestinations } from "../store/queries/outbound-report.js";
 import { withGlobalOptions } from "./global-options.js";
 import { checkFormat, formatJsonLines, parsePositiveInt } from "./output-format.js";
 import { formatTable, formatTime } from "./print-table.js";
@@ -47,28 +47,7 @@ export function outboundCommand(): Command {
             return 0;
           }
           process.stdout.write(
-            `Outbound destinations:\n${formatTable(
-              [
-                "host",
-                "destination",
-                "verdict",
-                "domains",
-                "connections",
-                "processes",
-                "first seen (UTC)",
-                "last seen (UTC)",
-              ],
-              destinations.map((row) => [
-                row.host,
-                `${row.address}:${row.port}`,
-                row.verdict,
-                row.domains.join(" "),
-                row.connections,
-                row.processes.join(" "),
-                formatTime(row.first_seen),
-                formatTime(row.last_seen),
-              ]),
-            )}\nRequest times by site (${bucketSeconds} s buckets) beside connections where the site's own domain left the host:\n${formatTable(
+            `Outbound destinations:\n${formatDestinationTable(destinations)}\nRequest times by site (${bucketSeconds} s buckets) beside connections where the site's own domain left the host:\n${formatTable(
               ["vhost", "from (UTC)", "requests", "p50 ms", "p95 ms", "p99 ms", "own-domain connections"],
               latency.map((row) => [
                 row.vhost,
@@ -85,4 +64,21 @@ export function outboundCommand(): Command {
         });
       }),
     );
+}
+
+/** The destinations as a table: `vigil outbound` and `vigil top` show the same columns. */
+export function formatDestinationTable(destinations: readonly DestinationReportRow[]): string {
+  return formatTable(
+    ["host", "destination", "verdict", "domains", "connections", "processes", "first seen (UTC)", "last seen (UTC)"],
+    destinations.map((row) => [
+      row.host,
+      `${row.address}:${row.port}`,
+      row.verdict,
+      row.domains.join(" "),
+      row.connections,
+      row.processes.join(" "),
+      formatTime(row.first_seen),
+      formatTime(row.last_seen),
+    ]),
+  );
 }

@@ -5,6 +5,7 @@ import { listDestinations } from "../store/queries/outbound-report.js";
 import { topAccounts } from "../store/queries/top-accounts.js";
 import { formatAwkLines } from "./awk-parity.js";
 import { withGlobalOptions } from "./global-options.js";
+import { formatDestinationTable } from "./outbound.js";
 import { checkFormat, formatCsv, formatJsonLines, parsePositiveInt } from "./output-format.js";
 import { formatTable, formatTime } from "./print-table.js";
 import { withQueryStore } from "./query-store.js";
@@ -60,19 +61,7 @@ export function topCommand(): Command {
             });
             if (format === "json") process.stdout.write(formatJsonLines(rows));
             else {
-              const cells = rows.map((row) => [
-                row.user,
-                row.verdict,
-                row.networks,
-                row.ips,
-                row.networks16,
-                row.asns,
-                row.countries,
-                row.logins,
-                row.failures,
-                formatTime(row.first_seen),
-                formatTime(row.last_seen),
-              ]);
+              const cells = accountCells(rows);
               process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));
             }
             return 0;
@@ -102,29 +91,7 @@ export function topCommand(): Command {
               const destinations = (await listDestinations(client, { sinceMs: since })).slice(0, limit);
               const screen =
                 `Vigil, ${new Date().toISOString().replace("T", " ").slice(0, 19)} UTC (every ${everyMs / 1000} s; Ctrl-C to stop)\n\n` +
-                `Top accounts by distinct networks:\n${formatTable(
-                  ["user", "verdict", "networks", "asns", "countries", "ips", "failures", "last seen (UTC)"],
-                  accounts.map((row) => [
-                    row.user,
-                    row.verdict,
-                    row.networks,
-                    row.asns,
-                    row.countries,
-                    row.ips,
-                    row.failures,
-                    formatTime(row.last_seen),
-                  ]),
-                )}\nOutbound destinations of the web servers:\n${formatTable(
-                  ["host", "destination", "verdict", "domains", "connections", "last seen (UTC)"],
-                  destinations.map((row) => [
-                    row.host,
-                    `${row.address}:${row.port}`,
-                    row.verdict,
-                    row.domains.join(" "),
-                    row.connections,
-                    formatTime(row.last_seen),
-                  ]),
-                )}`;
+                `Top accounts by distinct networks:\n${formatTable(COLUMNS, accountCells(accounts))}\nOutbound destinations of the web servers:\n${formatDestinationTable(destinations)}`;
               // Clear the screen and draw again (plain text when not on a terminal).
               process.stdout.write(process.stdout.isTTY ? `\u001b[2J\u001b[H${screen}` : `${screen}\n`);
               await sleep(everyMs, undefined, { signal: controller.signal }).catch(() => undefined);
@@ -136,4 +103,21 @@ export function topCommand(): Command {
     { isDefault: true },
   );
   return top;
+}
+
+/** The cells of the accounts table (`vigil top accounts` and the live view). */
+function accountCells(rows: Awaited<ReturnType<typeof topAccounts>>) {
+  return rows.map((row) => [
+    row.user,
+    row.verdict,
+    row.networks,
+    row.ips,
+    row.networks16,
+    row.asns,
+    row.countries,
+    row.logins,
+    row.failures,
+    formatTime(row.first_seen),
+    formatTime(row.last_seen),
+  ]);
 }

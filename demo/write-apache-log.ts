@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
+import { MONTH_NAMES } from "../processors/parse/month-names.js";
 import { seededRandom } from "./seeded-random.js";
 
 /** The LogFormat of the benchmark's access log: vhost first, response time last. */
@@ -22,7 +23,7 @@ export async function writeApacheLog(options: { path: string; lines: number; see
   let block: string[] = [];
   for (let line = 0; line < options.lines; line++) {
     const t = new Date(start + line * 1000);
-    const stamp = `${String(t.getUTCDate()).padStart(2, "0")}/Dec/2026:${String(t.getUTCHours()).padStart(2, "0")}:${String(t.getUTCMinutes()).padStart(2, "0")}:${String(t.getUTCSeconds()).padStart(2, "0")} +0000`;
+    const stamp = apacheTime(t);
     const vhost = vhosts[random.int(0, vhosts.length - 1)];
     const path = paths[random.int(0, paths.length - 1)];
     const client = `${random.int(1, 223)}.${random.int(0, 255)}.${random.int(0, 255)}.${random.int(1, 254)}`;
@@ -37,4 +38,10 @@ export async function writeApacheLog(options: { path: string; lines: number; see
   if (block.length > 0) out.write(`${block.join("\n")}\n`);
   out.end();
   await once(out, "finish");
+}
+
+/** Apache's %t (without brackets), UTC. */
+export function apacheTime(date: Date): string {
+  const two = (value: number) => String(value).padStart(2, "0");
+  return `${two(date.getUTCDate())}/${MONTH_NAMES[date.getUTCMonth()]}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
 }

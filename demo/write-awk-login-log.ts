@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
+import { MONTH_NAMES } from "../processors/parse/month-names.js";
 import { seededRandom } from "./seeded-random.js";
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const BLOCK_LINES = 50_000;
 
 /**
@@ -43,7 +43,7 @@ export async function writeAwkLoginLog(options: {
   let block: string[] = [];
   for (let line = 0; line < options.lines; line++) {
     const date = new Date(start + Math.floor(line * step));
-    const stamp = `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, " ")} ${date.toISOString().slice(11, 19)}`;
+    const stamp = `${MONTH_NAMES[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, " ")} ${date.toISOString().slice(11, 19)}`;
     const user = Math.floor(random.next() * random.next() * options.users);
     const pool = pools[user] as string[];
     const ip = pool[Math.floor(random.next() * pool.length)];

@@ -1,17 +1,16 @@
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MONTH_NAMES } from "../processors/parse/month-names.js";
 import type { LoginEvent, MailHost, MailScenario } from "./mail-scenario.js";
 import { type Random, seededRandom } from "./seeded-random.js";
 
 export type WrittenFile = { path: string; format: string; host: string; lines: number };
 export type WrittenLogs = { files: WrittenFile[]; totalLines: number; groundTruth: string };
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /** `Nov  5 02:00:01` (UTC). */
 function rfc3164(ts: number): string {
   const date = new Date(ts);
-  return `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, " ")} ${date.toISOString().slice(11, 19)}`;
+  return `${MONTH_NAMES[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, " ")} ${date.toISOString().slice(11, 19)}`;
 }
 /** `2026-11-25T02:00:01.123456+00:00`, as rsyslog's high-precision format writes it. */
 const isoPrecise = (ts: number) =>

@@ -113,6 +113,8 @@ export function createWebPipeline(deps: {
     counters: () => ({ ...counters }),
     commit(): Promise<void> {
       const next = chain.then(async () => {
+        // Nothing read or sampled since the last commit: nothing to write, and the state file stands.
+        if (pending === 0) return;
         const changes = processor.collect();
         const batch = { ...rows, destinations: changes.destinations, alerts: changes.alerts.map(encodeAlertRow) };
         const snapshot = processor.snapshot();

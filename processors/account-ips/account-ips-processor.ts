@@ -1,6 +1,6 @@
-import { BlockList, isIPv6 } from "node:net";
 import { parseDuration } from "../../runtime/duration.js";
 import { ConfigError } from "../../runtime/errors.js";
+import { createNetworkList } from "../../runtime/network-list.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import { createAccountState, flushSourceWatermark } from "./account-state.js";
 import type { AsnDatabase, AsnInfo } from "./asn-database.js";
@@ -59,7 +59,7 @@ export function createAccountIpsProcessor(deps: {
   }
   const lateness = parseDuration(config.lateness, "accountIps.lateness");
   const allowlistedUsers = new Set(config.allowlist.users.map((user) => user.trim().toLowerCase()));
-  const allowlistedNetworks = buildBlockList(config.allowlist.cidrs);
+  const allowlistedNetworks = createNetworkList(config.allowlist.cidrs, "accountIps.allowlist.cidrs");
   let state = createAccountState();
   let finished = new Set<string>();
 
@@ -74,9 +74,7 @@ export function createAccountIpsProcessor(deps: {
     return located;
   };
   const allowlistedAddress =
-    config.allowlist.cidrs.length === 0
-      ? () => false
-      : (ip: string) => allowlistedNetworks.check(ip, isIPv6(ip) ? "ipv6" : "ipv4");
+    config.allowlist.cidrs.length === 0 ? () => false : (ip: string) => allowlistedNetworks.has(ip);
 
   const watermark = (): number => {
     flushSourceWatermark(state);
@@ -148,23 +146,4 @@ export function createAccountIpsProcessor(deps: {
       return { users: state.users.size, addresses, openWindows, lateEvents: state.lateEvents, watermark: watermark() };
     },
   };
-}
-
-function buildBlockList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  cidrs.forEach((cidr, index) => {
-    const [address, prefixText] = cidr.split("/");
-    const type = address !== undefined && isIPv6(address) ? "ipv6" : "ipv4";
-    const prefix = Number(prefixText ?? (type === "ipv6" ? 128 : 32));
-    try {
-      list.addSubnet(address ?? "", prefix, type);
-    } catch {
-      throw new ConfigError(
-        `accountIps.allowlist.cidrs[${index}]`,
-        `"${cidr}" is not a network`,
-        "write an address and prefix length, such as 192.0.2.0/24 or 2001:db8::/32",
-      );
-    }
-  });
-  return list;
 }

@@ -1,4 +1,4 @@
-import type { Consumer } from "kafkajs";
+import type { Consumer, Producer } from "kafkajs";
 import type { Logger } from "../../runtime/logger.js";
 import { leaving } from "./leave-quietly.js";
 
@@ -85,4 +85,28 @@ export function createGroupConsumer(options: {
       await leaving(consumer.disconnect(), logger);
     },
   };
+}
+
+/**
+ * Starts a stage's group member and gives the stage's stop: leave the group,
+ * then close the stage's producer. If joining fails, both are closed.
+ */
+export async function startStageMember(options: {
+  group: GroupConsumer;
+  producer: Producer;
+  logger: Logger;
+  lastProgressAt(): number;
+}): Promise<{ stop(): Promise<void>; lastProgressAt(): number }> {
+  const { group, producer, logger } = options;
+  const stop = async () => {
+    await group.disconnect();
+    await leaving(producer.disconnect(), logger);
+  };
+  try {
+    await group.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop, lastProgressAt: options.lastProgressAt };
 }

@@ -15,8 +15,7 @@ import { createWebLineReader, type WebSourceKind } from "../web-line-reader.js";
 import { emptyWebRows, insertWebRows, type WebRows } from "../web-rows.js";
 import { webRowsSink } from "../web-rows-sink.js";
 import { deadLetter } from "./dead-letter.js";
-import { createGroupConsumer } from "./group-consumer.js";
-import { leaving } from "./leave-quietly.js";
+import { createGroupConsumer, startStageMember } from "./group-consumer.js";
 import type { RunningStage, StageDeps } from "./parse-stage.js";
 
 const STAGE = "outbound";
@@ -185,18 +184,5 @@ export async function startOutboundStage(deps: StageDeps): Promise<RunningStage>
     run: runWith,
     logger,
   });
-  try {
-    await group.start();
-  } catch (error) {
-    await group.disconnect();
-    await leaving(producer.disconnect(), logger);
-    throw error;
-  }
-  return {
-    async stop() {
-      await group.disconnect();
-      await leaving(producer.disconnect(), logger);
-    },
-    lastProgressAt: () => lastProgress,
-  };
+  return startStageMember({ group, producer, logger, lastProgressAt: () => lastProgress });
 }

@@ -19,7 +19,7 @@ import { RawMailHeadersSchema } from "../../schemas/raw-mail-record.js";
 import { encodeEventRow, encodeUnparsedRow, insertEncoded } from "../mail-rows.js";
 import { createMailLineParser, type MailChunkSink, type MailLineParser } from "../parse/mail-line-parser.js";
 import { deadLetter } from "./dead-letter.js";
-import { createGroupConsumer } from "./group-consumer.js";
+import { createGroupConsumer, startStageMember } from "./group-consumer.js";
 import { leaving } from "./leave-quietly.js";
 import { packEvents } from "./mail-auth-records.js";
 
@@ -232,19 +232,5 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     });
 
   const group = createGroupConsumer({ create: createConsumer, topic: rawTopic, run: runWith, logger });
-  try {
-    await group.start();
-  } catch (error) {
-    await group.disconnect();
-    await leaving(producer.disconnect(), logger);
-    throw error;
-  }
-
-  return {
-    async stop() {
-      await group.disconnect();
-      await leaving(producer.disconnect(), logger);
-    },
-    lastProgressAt: () => lastProgress,
-  };
+  return startStageMember({ group, producer, logger, lastProgressAt: () => lastProgress });
 }

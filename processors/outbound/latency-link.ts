@@ -20,6 +20,8 @@ export function createRing<T>(capacity: number) {
       next = (next + 1) % capacity;
     },
     values: (): readonly T[] => items,
+    /** The item pushed last. */
+    last: (): T | undefined => items[(next - 1 + capacity) % capacity],
   };
 }
 

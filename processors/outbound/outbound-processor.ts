@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { BlockList, isIP } from "node:net";
+import { createNetworkList } from "../../runtime/network-list.js";
 import type { ConnEvent, Resolution } from "../../schemas/outbound-evidence.js";
 import type { WebConfig } from "../../schemas/web-config.js";
 import type { AlertRow } from "../account-ips/rows.js";
@@ -38,11 +38,13 @@ type HostState = {
   intervals: Map<string, ReturnType<typeof createRing<Interval>>>;
   /** Last sighting of each connection (4-tuple), to count a connection once across samples. */
   seen: Map<string, number>;
+  seenLimit: number;
 };
 
 const MAX_DESTINATIONS_PER_HOST = 10_000;
 const MAX_PROCESSES = 16;
 const CONNECTION_GAP_MS = 15_000;
+const SEEN_LIMIT = 50_000;
 
 export function createOutboundProcessor(options: { config: WebConfig; learningMs: number }) {
   const { config } = options;
@@ -54,14 +56,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       .map((site) => [site.domain.toLowerCase(), site.address as string]),
   );
   const domains = new Set(config.sites.map((site) => site.domain.toLowerCase()));
-  const expected = new BlockList();
-  for (const cidr of config.expected.cidrs) {
-    const [address, prefix] = cidr.split("/");
-    const family = isIP(address ?? "") === 6 ? "ipv6" : "ipv4";
-    if (isIP(address ?? "") === 0) continue;
-    if (prefix === undefined) expected.addAddress(address as string, family);
-    else expected.addSubnet(address as string, Number(prefix), family);
-  }
+  const expected = createNetworkList(config.expected.cidrs, "web.expected.cidrs");
   const expectedHosts = new Set(config.expected.hosts.map((name) => name.toLowerCase()));
   /** Addresses the expected host names resolved to, as the web hosts' resolvers answered. */
   const expectedAddresses = new Set<string>();
@@ -78,6 +73,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
         destinations: new Map(),
         intervals: new Map(),
         seen: new Map(),
+        seenLimit: SEEN_LIMIT,
       };
       hosts.set(host, state);
     }
@@ -177,15 +173,17 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
       const last = state.seen.get(tuple);
       const isNew = last === undefined || conn.ts - last > CONNECTION_GAP_MS || conn.source === "nflog";
       state.seen.set(tuple, conn.ts);
-      if (state.seen.size > 50_000)
+      if (state.seen.size > state.seenLimit) {
+        // Forget connections not seen for a while; the limit grows with what stays, so this runs rarely.
         for (const [key, at] of state.seen) if (conn.ts - at > CONNECTION_GAP_MS) state.seen.delete(key);
+        state.seenLimit = Math.max(SEEN_LIMIT, state.seen.size * 2);
+      }
       let ring = state.intervals.get(conn.dst);
       if (ring === undefined) {
         ring = createRing<Interval>(2_000);
         state.intervals.set(conn.dst, ring);
       }
-      const intervals = ring.values();
-      const latest = intervals.length === 0 ? undefined : intervals.reduce((a, b) => (b.start > a.start ? b : a));
+      const latest = ring.last();
       if (latest !== undefined && conn.ts - latest.end <= CONNECTION_GAP_MS) latest.end = Math.max(latest.end, conn.ts);
       else ring.push({ start: conn.ts, end: conn.ts });
 
@@ -195,9 +193,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
         if (state.destinations.size >= MAX_DESTINATIONS_PER_HOST) return;
         const learning = conn.ts - state.firstSeen < options.learningMs;
         const fine =
-          expected.check(conn.dst, isIP(conn.dst) === 6 ? "ipv6" : "ipv4") ||
-          expectedAddresses.has(conn.dst) ||
-          config.expected.ports.includes(conn.dst_port);
+          expected.has(conn.dst) || expectedAddresses.has(conn.dst) || config.expected.ports.includes(conn.dst_port);
         destination = {
           host: conn.host,
           address: conn.dst,

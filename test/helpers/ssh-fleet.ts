@@ -40,3 +40,8 @@ export function otherHostKey(dir: string): string {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path]);
   return readFileSync(`${path}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
 }
+
+/** The flags every fleet command of a test takes: the fleet's inventory, a known_hosts file (the fleet's by default), a data folder. */
+export function fleetCliArgs(fleet: SshdFleet, dataDir: string, knownHosts = fleet.knownHosts): string[] {
+  return ["-i", fleet.inventory, "--known-hosts", knownHosts, "--data", dataDir];
+}

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { MailScenario } from "../../demo/mail-scenario.js";
+import { apacheTime } from "../../demo/write-apache-log.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
 import { freePort, type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
@@ -19,6 +20,7 @@ import {
   type VigilProcess,
   waitFor,
 } from "../helpers/scaled-out.js";
+import { compromisedAccountAlert } from "../helpers/vigil-alert.js";
 import { killBackground, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
@@ -459,19 +461,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: "serve-test", logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
-    const alert = {
-      alert_id: "a1",
-      kind: "compromised-account",
-      subject: "victim@example.com",
-      window: "24h",
-      window_start: 1_764_633_600,
-      window_end: 1_764_720_000,
-      level: 2,
-      verdict: "compromised",
-      summary: "logins from 120 networks",
-      evidence: "{}",
-      fired_at: 1_764_700_000_000,
-    };
+    const alert = compromisedAccountAlert("victim@example.com");
     type Row = { state: string; remediation: string; actor: string; params: { user: string } };
     let rows: Row[] = [];
     try {
@@ -512,12 +502,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     const logFormat = '%v %h %l %u %t "%r" %>s %b %D';
     const accessLog = join(dir, "access.log");
     const now = Date.now();
-    const stamp = (ms: number) => {
-      const d = new Date(ms);
-      const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-      const two = (n: number) => String(n).padStart(2, "0");
-      return `[${two(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000]`;
-    };
+    const stamp = (ms: number) => `[${apacheTime(new Date(ms))}]`;
     const lines = Array.from(
       { length: 300 },
       (_, i) =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MONTH_INDEX } from "../month-names.js";
 
 /**
  * Apache error log lines, 2.4 and 2.2:
@@ -22,27 +23,13 @@ export const WebErrorSchema = z
   .strict();
 export type WebError = z.infer<typeof WebErrorSchema>;
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
 const HEAD =
   /^\[(?:[A-Z][a-z]{2}) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\] \[(?:([\w-]+):)?(\w+)\]/;
 
 export function parseApacheError(line: string, timezoneOffsetMinutes = 0): WebError | { unparsed: string } | null {
   const head = HEAD.exec(line);
   if (head === null) return line.startsWith("[") ? { unparsed: "not an Apache error log line" } : null;
-  const month = MONTHS[head[1] as string];
+  const month = MONTH_INDEX[head[1] as string];
   if (month === undefined) return { unparsed: `unknown month ${head[1]}` };
   const millis = head[6] === undefined ? 0 : Math.floor(Number(`0.${head[6]}`) * 1000);
   const ts =

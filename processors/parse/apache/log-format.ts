@@ -1,5 +1,6 @@
 import { MAX_PATH_CHARS } from "../../../schemas/http-request.js";
 import { canonicalIp } from "../canonical-ip.js";
+import { MONTH_INDEX } from "../month-names.js";
 
 /**
  * An Apache access log parser built from the `LogFormat` string itself, the
@@ -223,21 +224,6 @@ function setPath(fields: AccessFields, target: string) {
   fields.path = (query < 0 ? target : target.slice(0, query)).slice(0, MAX_PATH_CHARS);
 }
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
-
 let cachedMinute = "";
 let cachedMinuteMs = 0;
 
@@ -265,7 +251,7 @@ function parseApacheTimeSlow(text: string): number | null {
   const match =
     /^\[?(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? ([+-])(\d{2})(\d{2})\]?$/.exec(text);
   if (match === null) return null;
-  const month = MONTHS[match[2] as string];
+  const month = MONTH_INDEX[match[2] as string];
   if (month === undefined) return null;
   const offsetMinutes = (match[8] === "-" ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10]));
   const millis = match[7] === undefined ? 0 : Math.floor(Number(`0.${match[7]}`) * 1000);

@@ -1,3 +1,4 @@
+import { MONTH_INDEX } from "../month-names.js";
 /**
  * The envelope of a log line: when, which host, which program. Recognised
  * layouts (chosen by the line's first characters):
@@ -31,20 +32,6 @@ export type EnvelopeContext = {
   referenceTime: number;
 };
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
 const WEEK = 7 * 86_400_000;
 const ALMOST_A_YEAR = 350 * 86_400_000;
 
@@ -65,7 +52,7 @@ export function parseEnvelope(line: string, context: EnvelopeContext): Envelope 
 }
 
 function parseRfc3164(line: string, start: number, context: EnvelopeContext): Envelope | null {
-  const month = MONTHS[line.slice(start, start + 3)];
+  const month = MONTH_INDEX[line.slice(start, start + 3)];
   if (month === undefined || line.charCodeAt(start + 3) !== 32) return null;
   let index = start + 4;
   if (line.charCodeAt(index) === 32) index += 1;

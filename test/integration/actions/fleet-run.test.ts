@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SshdFleet } from "../../../scripts/sshd/sshd-hosts.js";
-import { addInventoryHost, otherHostKey, startTestFleet } from "../../helpers/ssh-fleet.js";
+import { addInventoryHost, fleetCliArgs, otherHostKey, startTestFleet } from "../../helpers/ssh-fleet.js";
 import { tempDir, vigil } from "../../helpers/vigil-cli.js";
 
 let dir: string;
@@ -19,15 +19,11 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-const fleetArgs = (...more: string[]) => [
-  "-i",
-  fleet.inventory,
-  "--known-hosts",
-  fleet.knownHosts,
-  "--data",
-  join(dir, "data"),
-  ...more,
-];
+const fleetArgs = (...more: string[]) => [...fleetCliArgs(fleet, join(dir, "data")), ...more];
+
+/** `vigil fleet run ... -- echo ran` with another known_hosts file. */
+const echoRan = (knownHosts: string, ...flags: string[]) =>
+  vigil(["fleet", "run", ...fleetCliArgs(fleet, join(dir, "data"), knownHosts), ...flags, "--", "echo", "ran"]);
 
 describe("vigil fleet run against real sshd servers", () => {
   test("one host down and one too slow: live output by host, a summary, exit 1, and the run in the audit", async () => {
@@ -116,43 +112,14 @@ describe("vigil fleet run against real sshd servers", () => {
       tampered,
       readFileSync(fleet.knownHosts, "utf8").replace(web1?.hostKeyPublic as string, otherHostKey(dir)),
     );
-    const run = await vigil([
-      "fleet",
-      "run",
-      "-i",
-      fleet.inventory,
-      "--known-hosts",
-      tampered,
-      "--data",
-      join(dir, "data"),
-      "-g",
-      "web:!web-down",
-      "--",
-      "echo",
-      "ran",
-    ]);
+    const run = await echoRan(tampered, "-g", "web:!web-down");
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/web-1\s+refused/);
     expect(run.stdout).toContain("REMOTE HOST IDENTIFICATION HAS CHANGED");
     expect(run.stdout).not.toContain("web-1 | ran");
     expect(run.stdout).toContain("web-2 | ran");
     // --accept-new never accepts a changed key.
-    const again = await vigil([
-      "fleet",
-      "run",
-      "-i",
-      fleet.inventory,
-      "--known-hosts",
-      tampered,
-      "--accept-new",
-      "--data",
-      join(dir, "data"),
-      "-g",
-      "web-1",
-      "--",
-      "echo",
-      "ran",
-    ]);
+    const again = await echoRan(tampered, "-g", "web-1", "--accept-new");
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/web-1\s+refused/);
   }, 60_000);
@@ -160,58 +127,15 @@ describe("vigil fleet run against real sshd servers", () => {
   test("an unknown host is refused unless --accept-new, which records its key for the next strict run", async () => {
     const empty = join(dir, "known_hosts_empty");
     writeFileSync(empty, "");
-    const strict = await vigil([
-      "fleet",
-      "run",
-      "-i",
-      fleet.inventory,
-      "--known-hosts",
-      empty,
-      "--data",
-      join(dir, "data"),
-      "-g",
-      "mail",
-      "--",
-      "echo",
-      "ran",
-    ]);
+    const strict = await echoRan(empty, "-g", "mail");
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/mail-1\s+refused/);
     expect(strict.stdout).toContain("--accept-new");
-    const accepting = await vigil([
-      "fleet",
-      "run",
-      "-i",
-      fleet.inventory,
-      "--known-hosts",
-      empty,
-      "--accept-new",
-      "--data",
-      join(dir, "data"),
-      "-g",
-      "mail",
-      "--",
-      "echo",
-      "ran",
-    ]);
+    const accepting = await echoRan(empty, "-g", "mail", "--accept-new");
     expect(accepting.code, accepting.stdout).toBe(0);
     const mail1 = fleet.hosts.find((host) => host.name === "mail-1");
     expect(readFileSync(empty, "utf8")).toBe(`[${mail1?.address}]:${mail1?.port} ${mail1?.hostKeyPublic}\n`);
-    const strictAgain = await vigil([
-      "fleet",
-      "run",
-      "-i",
-      fleet.inventory,
-      "--known-hosts",
-      empty,
-      "--data",
-      join(dir, "data"),
-      "-g",
-      "mail",
-      "--",
-      "echo",
-      "ran",
-    ]);
+    const strictAgain = await echoRan(empty, "-g", "mail");
     expect(strictAgain.code, strictAgain.stdout).toBe(0);
   }, 60_000);
 });

@@ -13,21 +13,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SshdFleet, SshdHost } from "../../../scripts/sshd/sshd-hosts.js";
 import { waitFor } from "../../helpers/scaled-out.js";
-import { startTestFleet } from "../../helpers/ssh-fleet.js";
+import { fleetCliArgs, startTestFleet } from "../../helpers/ssh-fleet.js";
 import { startVigil, tempDir, vigil } from "../../helpers/vigil-cli.js";
 
 let dir: string;
 let fleet: SshdFleet;
 const host = (name: string) => fleet.hosts.find((candidate) => candidate.name === name) as SshdHost;
-const fleetArgs = (...more: string[]) => [
-  "-i",
-  fleet.inventory,
-  "--known-hosts",
-  fleet.knownHosts,
-  "--data",
-  join(dir, "data"),
-  ...more,
-];
+const fleetArgs = (...more: string[]) => [...fleetCliArgs(fleet, join(dir, "data")), ...more];
 
 beforeAll(async () => {
   dir = tempDir("remediations");

@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { hmacHex } from "../../../actions/request-auth.js";
 import type { SshdFleet, SshdHost } from "../../../scripts/sshd/sshd-hosts.js";
 import { startTestFleet } from "../../helpers/ssh-fleet.js";
+import { compromisedAccountAlert } from "../../helpers/vigil-alert.js";
 import { startVigil, tempDir, vigil } from "../../helpers/vigil-cli.js";
 
 const TOKEN = "test-token-0123456789";
@@ -164,20 +165,11 @@ describe("vigil serve: alerts to actions", () => {
   }, 60_000);
 
   test("Vigil's own alert locks the account in the Dovecot deny file, literally; an allowlisted user and a resolved alert do nothing", async () => {
-    const alert = (subject: string) => ({
-      alert_id: `a-${subject}`,
-      kind: "compromised-account",
-      subject,
-      window: "24h",
-      window_start: 1_764_633_600,
-      window_end: 1_764_720_000,
-      level: 2,
-      verdict: "compromised",
-      summary: "logins from 120 networks",
-      evidence: "{}",
-      fired_at: 1_764_700_000_000,
-    });
-    const reply = await post("/hooks/vigil", JSON.stringify([alert("$(id)"), alert("postmaster@example.com")]), bearer);
+    const reply = await post(
+      "/hooks/vigil",
+      JSON.stringify([compromisedAccountAlert("$(id)"), compromisedAccountAlert("postmaster@example.com")]),
+      bearer,
+    );
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body.decisions?.map((decision) => decision.state)).toEqual(["run", "refused"]);
     expect(reply.body.decisions?.[1]?.result).toContain("allowlisted");
