@@ -1,5 +1,5 @@
-import type { FleetAccess } from "./execute-remediation.js";
-import { type FleetRunResult, runOnFleet } from "./fleet-run.js";
+import { type FleetAccess, runWithAccess } from "./execute-remediation.js";
+import type { FleetRunResult } from "./fleet-run.js";
 import type { InventoryHost } from "./inventory.js";
 import { armDeadmanStep, offSteps, onSteps } from "./remediations/sorry-site.js";
 import type { RemoteResult } from "./remote-command.js";
@@ -41,12 +41,9 @@ export async function runMaintenance(options: MaintenanceOptions): Promise<Maint
   const { access } = options;
   const sudo = (argv: string[]) => quoteArgv(access.sudo ? ["sudo", "-n", "--", ...argv] : argv);
   const run = (hosts: InventoryHost[], commandFor: (host: InventoryHost) => string, signal?: AbortSignal) =>
-    runOnFleet({
+    runWithAccess(access, {
       hosts,
       commandFor,
-      hostKeys: access.hostKeys,
-      parallel: access.parallel,
-      timeoutMs: access.timeoutMs,
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
       ...(signal === undefined ? {} : { signal }),
     });

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { type InventoryHost, loadInventory, selectHosts } from "../actions/inventory.js";
-import { createHostKeyChecker, type HostKeyChecker } from "../actions/known-hosts.js";
+import type { FleetAccess } from "../actions/execute-remediation.js";
+import { fleetAccessFromConfig } from "../actions/fleet-access.js";
 import { InputError } from "../runtime/errors.js";
-import { expandHome } from "../runtime/home-path.js";
 import type { VigilConfig } from "../schemas/config.js";
 import { parsePositiveInt } from "./output-format.js";
 
@@ -21,14 +20,8 @@ export function withFleetOptions(command: Command): Command {
     );
 }
 
-export type Fleet = {
-  hosts: InventoryHost[];
-  hostKeys: HostKeyChecker;
-  parallel: number;
-  timeoutMs: number;
-  sudo: boolean;
-  pattern: string;
-};
+/** How the command reaches the fleet, and the pattern it was given. */
+export type Fleet = FleetAccess & { pattern: string };
 
 export function openFleet(options: Record<string, unknown>, config: VigilConfig): Fleet {
   const inventoryPath = (options.inventory as string | undefined) ?? config.actions.inventory;
@@ -38,25 +31,24 @@ export function openFleet(options: Record<string, unknown>, config: VigilConfig)
   const pattern = options.group as string | undefined;
   if (pattern === undefined)
     throw new InputError("no group given", "pass -g with a group of the inventory, such as -g web");
-  const hosts = selectHosts(loadInventory(inventoryPath), pattern);
-  if (hosts.length === 0)
-    throw new InputError(`the pattern ${pattern} reaches no host`, "check the group names with --list-hosts");
-  const knownHosts = expandHome((options.knownHosts as string | undefined) ?? config.actions.knownHosts);
-  return {
-    hosts,
-    pattern,
-    hostKeys: createHostKeyChecker({
-      path: knownHosts,
+  const access = fleetAccessFromConfig(
+    {
+      ...config.actions,
+      inventory: inventoryPath,
+      knownHosts: (options.knownHosts as string | undefined) ?? config.actions.knownHosts,
       acceptNew: options.acceptNew === true || config.actions.acceptNew,
-    }),
-    parallel:
-      options.parallel === undefined
-        ? config.actions.parallel
-        : Math.max(1, parsePositiveInt(String(options.parallel), "--parallel")),
-    timeoutMs:
-      1000 * (options.timeout === undefined ? config.actions.timeoutSeconds : parseSeconds(String(options.timeout))),
-    sudo: options.sudo === true,
-  };
+      parallel:
+        options.parallel === undefined
+          ? config.actions.parallel
+          : Math.max(1, parsePositiveInt(String(options.parallel), "--parallel")),
+      timeoutSeconds:
+        options.timeout === undefined ? config.actions.timeoutSeconds : parseSeconds(String(options.timeout)),
+    },
+    pattern,
+  );
+  if (access.hosts.length === 0)
+    throw new InputError(`the pattern ${pattern} reaches no host`, "check the group names with --list-hosts");
+  return { ...access, pattern, sudo: options.sudo === true };
 }
 
 function parseSeconds(value: string): number {

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { runOnFleet } from "../actions/fleet-run.js";
+import { runWithAccess } from "../actions/execute-remediation.js";
 import type { RemoteResult } from "../actions/remote-command.js";
 import { quoteArgv } from "../actions/shell-quote.js";
 import { commandArgv, openFleet, withFleetOptions } from "./fleet-options.js";
@@ -47,12 +47,8 @@ Examples:
           }
           const argv = commandArgv(words, fleet.sudo);
           const command = quoteArgv(argv);
-          const run = await runOnFleet({
-            hosts: fleet.hosts,
+          const run = await runWithAccess(fleet, {
             commandFor: () => command,
-            hostKeys: fleet.hostKeys,
-            parallel: fleet.parallel,
-            timeoutMs: fleet.timeoutMs,
             ...(options.serial === undefined
               ? {}
               : { serial: Math.max(1, parsePositiveInt(String(options.serial), "--serial")) }),
