@@ -47,11 +47,11 @@ let collected = 0;
 let sinceCollect = 0;
 for await (const chunk of readFileChunks(path)) {
   sourceId = chunk.sourceId;
-  const before = events;
+  const before = lines + events;
   parser.parseChunk(chunk.data, chunk.startOffset, sink);
-  sinceCollect += events - before;
-  // As the pipeline does: rows are collected once per batch of 100,000 lines.
-  if (processor !== null && sinceCollect >= 60_000) {
+  sinceCollect += lines + events - before;
+  // As an import does: the aggregation's rows are collected at each state save, every million lines.
+  if (processor !== null && sinceCollect >= 1_000_000) {
     collected += processor.collect().history.length;
     sinceCollect = 0;
   }

@@ -9,8 +9,12 @@ export type ImportFile = { path: string; format: string; host?: string };
 export type ImportProgress = { update(bytesRead: number, lines: number): void };
 export type ImportedFile = { path: string; sourceId: string; bytes: number; alreadyImportedBytes: number };
 
-/** How often a long import saves its state and checkpoints (it writes rows far more often). */
+/**
+ * How often a long import saves its state and checkpoints, with the aggregation's rows (every 10 s or
+ * million lines, whichever comes first); events are written every `tail.batchLines`.
+ */
 const SAVE_STATE_EVERY_MS = 10_000;
+const SAVE_STATE_EVERY_LINES = 1_000_000;
 
 /**
  * Imports whole files (plain or gzip) through the pipeline. A file whose
@@ -37,6 +41,7 @@ export async function importMailFiles(deps: {
   }
   let bytesBefore = 0;
   let lastSave = Date.now();
+  let linesAtLastSave = 0;
   // One write may be in flight while the next batch is parsed: the store works
   // on one core while parsing and aggregation use the other.
   let inFlight: Promise<void> = Promise.resolve();
@@ -67,10 +72,15 @@ export async function importMailFiles(deps: {
       pipeline.processChunk(parser, remaining, position);
       if (pipeline.pendingLines() >= config.tail.batchLines) {
         await inFlight;
-        const saveState = Date.now() - lastSave >= SAVE_STATE_EVERY_MS;
+        const lines = pipeline.counters().lines;
+        const saveState =
+          Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
         inFlight = pipeline.commit({ saveState });
         inFlight.catch(() => undefined); // awaited (and thrown) before the next write
-        if (saveState) lastSave = Date.now();
+        if (saveState) {
+          lastSave = Date.now();
+          linesAtLastSave = lines;
+        }
       }
     }
     bytesBefore += fileBytes;

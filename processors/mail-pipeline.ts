@@ -24,8 +24,12 @@ export type MailPipeline = {
   processChunk(parser: MailLineParser, chunk: LineChunk, position: SourcePosition): void;
   /** Lines parsed but not yet acknowledged by the store. */
   pendingLines(): number;
-  /** Writes every pending row, then the state and positions in one atomic file. Serialised. */
-  /** `final`: also write every open window's latest counts (at shutdown and at the end of an import). */
+  /**
+   * Writes every pending row, then the state and positions in one atomic file. Serialised.
+   * `saveState: false` writes only the events and unparsed lines (the aggregation's rows wait for the next
+   * commit that saves state); `final` also writes every open window's latest counts (at shutdown and at the
+   * end of an import).
+   */
   commit(options?: { closeAll?: boolean; saveState?: boolean; final?: boolean }): Promise<void>;
   counters(): PipelineCounters;
   stats(): ReturnType<ReturnType<typeof createAccountIpsProcessor>["stats"]>;
@@ -86,10 +90,16 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   const doCommit = async (options: { closeAll?: boolean; saveState?: boolean; final?: boolean }) => {
     // Everything below is taken in one synchronous step, so the rows written and
     // the state saved describe the same set of lines, whatever arrives meanwhile.
-    const changes = processor.collect({
-      ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
-      ...(options.final === true ? { flushOpen: true } : {}),
-    });
+    // A commit that saves no state writes no aggregation rows either: they would be re-derived from the
+    // last saved state after a crash anyway, and each record and window is then written once per save
+    // rather than once per batch.
+    const changes =
+      options.saveState === false
+        ? { history: [], windows: [], alerts: [] }
+        : processor.collect({
+            ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
+            ...(options.final === true ? { flushOpen: true } : {}),
+          });
     const rows: EncodedRows = { events: eventRows, unparsed: unparsedRows, ...encodeAccountRows(changes) };
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];

@@ -3,11 +3,12 @@ import { ConfigError } from "../../runtime/errors.js";
 import { createNetworkList } from "../../runtime/network-list.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import { createAccountState, flushSourceWatermark } from "./account-state.js";
-import type { AsnDatabase, AsnInfo } from "./asn-database.js";
+import type { AddressLocation } from "./address-records.js";
+import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
-import { type AddressNetworks, networksOf } from "./ip-networks.js";
+import { networksOf } from "./ip-networks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
 /** Watermark of a declared source that has sent nothing yet: holds every window open. */
@@ -60,11 +61,12 @@ export function createAccountIpsProcessor(deps: {
   const lateness = parseDuration(config.lateness, "accountIps.lateness");
   const allowlistedUsers = new Set(config.allowlist.users.map((user) => user.trim().toLowerCase()));
   const allowlistedNetworks = createNetworkList(config.allowlist.cidrs, "accountIps.allowlist.cidrs");
-  let state = createAccountState();
+  const windowNames = windows.map((window) => window.name);
+  let state = createAccountState(windowNames);
   let finished = new Set<string>();
 
-  const locateCache = new Map<string, AddressNetworks & AsnInfo>();
-  const locate = (ip: string): AddressNetworks & AsnInfo => {
+  const locateCache = new Map<string, AddressLocation>();
+  const locate = (ip: string): AddressLocation => {
     let located = locateCache.get(ip);
     if (located === undefined) {
       located = { ...networksOf(ip), ...asnDatabase.lookup(ip) };
@@ -128,22 +130,21 @@ export function createAccountIpsProcessor(deps: {
       return snapshotState(state, finished);
     },
     restore(snapshot) {
-      const restored = restoreState(
-        snapshot,
-        windows.map((window) => window.name),
-      );
+      const restored = restoreState(snapshot, windowNames);
       state = restored.state;
       finished = restored.finished;
       foldContext.watermark = watermark();
     },
     stats() {
-      let addresses = 0;
       let openWindows = 0;
-      for (const user of state.users.values()) {
-        addresses += user.ips.size;
-        for (const open of user.windows) openWindows += open.size;
-      }
-      return { users: state.users.size, addresses, openWindows, lateEvents: state.lateEvents, watermark: watermark() };
+      for (const open of state.userWindows) openWindows += open.size;
+      return {
+        users: state.userNames.length,
+        addresses: state.records.count,
+        openWindows,
+        lateEvents: state.lateEvents,
+        watermark: watermark(),
+      };
     },
   };
 }

@@ -1,66 +1,38 @@
-import type { AddressSet } from "./address-set.js";
+import { type AddressLocation, AddressRecords, RecordField } from "./address-records.js";
+import { InternedStrings } from "./interned-strings.js";
+import { ipv4Number } from "./ipv4-number.js";
+import { NetworkSightings } from "./network-sightings.js";
+import { OpenWindows, WindowField } from "./open-windows.js";
+import { PairTable } from "./pair-table.js";
 import type { AlertRow } from "./rows.js";
+import { grownColumn, nextCapacity } from "./table-capacity.js";
 
-/** In-memory state of the account-ips processor: bounded by users × their addresses and open windows, not by lines. */
-
-export type IpRecord = {
-  ip: string;
-  firstSeen: number;
-  lastSeen: number;
-  logins: number;
-  failures: number;
-  firstOffset: number;
-  network: string;
-  network16: string;
-  asn: number;
-  asName: string;
-  country: string;
-  dirty: boolean;
-};
-
-export type WindowRecord = {
-  window: string;
-  start: number;
-  end: number;
-  /** Addresses with a successful login in the window; networks, ASNs, countries and /16s are derived from them. */
-  ips: AddressSet;
-  logins: number;
-  failures: number;
-  firstLogin: number;
-  lastLogin: number;
-  events: number;
-  /** Highest alert level already raised for this window. */
-  alertedLevel: number;
-  /** Waiting in `dirtyWindows` (an address was added since the last collection). */
-  queued: boolean;
-  /** `events` when the window's row was last written: a closing window is written again only if it changed. */
-  emittedEvents: number;
-  /** Counts derived from `ips` when last judged, reused while no address was added. */
-  shape: WindowShape | null;
-};
-
-export type WindowShape = {
-  addresses: number;
-  asns: number;
-  countries: number;
-  networks16: number;
-  outsideTopAsns: number;
-  outsideTopCountries: number;
-};
-
-export type UserRecord = {
-  user: string;
-  ips: Map<string, IpRecord>;
-  /** network -> earliest event time it was seen for this user. */
-  networkFirstSeen: Map<string, number>;
-  /** Per configured window (by index): open windows by ordinal (start / size). */
-  windows: Map<number, WindowRecord>[];
-  /** Per configured window: the window the last event fell in (most events fall in it again). */
-  current: (WindowRecord | undefined)[];
-};
-
+/**
+ * In-memory state of the account-ips processor: bounded by users × their
+ * addresses and open windows, not by lines. Users, records and windows are
+ * small integer ids into columns (see AddressRecords and OpenWindows).
+ */
 export type AccountState = {
-  users: Map<string, UserRecord>;
+  /** Configured windows, in order (a window's `spec` is its index here). */
+  windowNames: readonly string[];
+  windowCount: number;
+  userIds: Map<string, number>;
+  userNames: string[];
+  /** (user, IPv4 address as a 32-bit number) -> record id. */
+  ipv4Records: PairTable;
+  /** `${user id} ${address}` -> record id, for addresses that are not IPv4. */
+  otherRecords: Map<string, number>;
+  /** Per (user, network id): the earliest event time it was seen for this user. */
+  networkSightings: NetworkSightings;
+  /** Per user and configured window (`user * windowCount + spec`): open windows by ordinal (start / size). */
+  userWindows: Map<number, number>[];
+  /** Per user and configured window: the slot of the window the last event fell in (-1: none). */
+  currentWindow: Int32Array;
+  records: AddressRecords;
+  windows: OpenWindows;
+  networks: InternedStrings;
+  networks16: InternedStrings;
+  countries: InternedStrings;
   /** Highest event time seen per source: the watermark is the lowest of the active ones. */
   sourceWatermarks: Map<string, number>;
   /** The source of the last event and its highest time, kept out of the map on the hot path. */
@@ -70,40 +42,88 @@ export type AccountState = {
   lateEvents: number;
   /** Alerts raised since the last collection. */
   pendingAlerts: AlertRow[];
-  /** Address records changed since the last collection, with their users (two parallel lists). */
-  dirtyRecordUsers: UserRecord[];
-  dirtyRecords: IpRecord[];
-  /** Windows that gained an address since the last collection, with their users. */
-  dirtyWindowUsers: UserRecord[];
-  dirtyWindows: WindowRecord[];
+  /** Record ids changed since the last collection. */
+  dirtyRecords: number[];
+  /** Window slots that gained an address since the last collection. */
+  dirtyWindows: number[];
   /** No open window ends before this: closing windows needs no scan until the watermark passes it. */
   earliestEnd: number;
 };
 
-export function createAccountState(): AccountState {
+export function createAccountState(windowNames: readonly string[]): AccountState {
   return {
-    users: new Map(),
+    windowNames,
+    windowCount: windowNames.length,
+    userIds: new Map(),
+    userNames: [],
+    ipv4Records: new PairTable(),
+    otherRecords: new Map(),
+    networkSightings: new NetworkSightings(),
+    userWindows: [],
+    currentWindow: new Int32Array(0),
+    records: new AddressRecords(),
+    windows: new OpenWindows(),
+    networks: new InternedStrings(),
+    networks16: new InternedStrings(),
+    countries: new InternedStrings(),
     sourceWatermarks: new Map(),
     currentSource: "",
     currentSourceMax: Number.NEGATIVE_INFINITY,
     lateEvents: 0,
     pendingAlerts: [],
-    dirtyRecordUsers: [],
     dirtyRecords: [],
-    dirtyWindowUsers: [],
     dirtyWindows: [],
     earliestEnd: Number.POSITIVE_INFINITY,
   };
 }
 
-export function createUserRecord(user: string, windowCount: number): UserRecord {
-  return {
+export function addUser(state: AccountState, name: string): number {
+  const id = state.userNames.length;
+  state.userIds.set(name, id);
+  state.userNames.push(name);
+  const first = id * state.windowCount;
+  const needed = first + state.windowCount;
+  if (needed > state.currentWindow.length) {
+    const before = state.currentWindow.length;
+    state.currentWindow = grownColumn(state.currentWindow, nextCapacity(before, needed));
+    state.currentWindow.fill(-1, before);
+  }
+  for (let spec = 0; spec < state.windowCount; spec++) state.userWindows.push(new Map());
+  return id;
+}
+
+/** The record of (user, ip), or -1. */
+export function findRecord(state: AccountState, user: number, ip: string): number {
+  const ipv4 = ipv4Number(ip);
+  if (ipv4 >= 0) return state.ipv4Records.get(user, ipv4);
+  return state.otherRecords.get(`${user} ${ip}`) ?? -1;
+}
+
+/** Adds the record of a new (user, ip). */
+export function addRecord(
+  state: AccountState,
+  user: number,
+  ip: string,
+  location: AddressLocation,
+  ts: number,
+  offset: number,
+): number {
+  const record = state.records.add(
     user,
-    ips: new Map(),
-    networkFirstSeen: new Map(),
-    windows: Array.from({ length: windowCount }, () => new Map<number, WindowRecord>()),
-    current: new Array<WindowRecord | undefined>(windowCount).fill(undefined),
-  };
+    ip,
+    location,
+    {
+      network: state.networks.id(location.network),
+      network16: state.networks16.id(location.network16),
+      country: state.countries.id(location.country),
+    },
+    ts,
+    offset,
+  );
+  const ipv4 = ipv4Number(ip);
+  if (ipv4 >= 0) state.ipv4Records.insert(user, ipv4, record);
+  else state.otherRecords.set(`${user} ${ip}`, record);
+  return record;
 }
 
 /** Moves the hot-path source watermark into the map (before reading the map). */
@@ -114,16 +134,14 @@ export function flushSourceWatermark(state: AccountState): void {
     state.sourceWatermarks.set(state.currentSource, state.currentSourceMax);
 }
 
-export function markRecordDirty(state: AccountState, user: UserRecord, record: IpRecord): void {
-  if (record.dirty) return;
-  record.dirty = true;
-  state.dirtyRecordUsers.push(user);
+export function markRecordDirty(state: AccountState, record: number): void {
+  if (state.records.field(record, RecordField.dirty) === 1) return;
+  state.records.setField(record, RecordField.dirty, 1);
   state.dirtyRecords.push(record);
 }
 
-export function queueWindow(state: AccountState, user: UserRecord, window: WindowRecord): void {
-  if (window.queued) return;
-  window.queued = true;
-  state.dirtyWindowUsers.push(user);
-  state.dirtyWindows.push(window);
+export function queueWindow(state: AccountState, slot: number): void {
+  if (state.windows.field(slot, WindowField.queued) === 1) return;
+  state.windows.setField(slot, WindowField.queued, 1);
+  state.dirtyWindows.push(slot);
 }

@@ -1,6 +1,9 @@
-import type { AccountState, UserRecord, WindowRecord } from "./account-state.js";
+import type { AccountState } from "./account-state.js";
 import { flushSourceWatermark } from "./account-state.js";
+import type { AddressLocation } from "./address-records.js";
+import { RecordField } from "./address-records.js";
 import type { DescribeWindow } from "./describe-window.js";
+import { WindowField } from "./open-windows.js";
 import type { AlertRow, HistoryRow, WindowRow } from "./rows.js";
 
 export type Changes = { history: HistoryRow[]; windows: WindowRow[]; alerts: AlertRow[] };
@@ -31,53 +34,56 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
   flushSourceWatermark(state);
   const changes: Changes = { history: [], windows: [], alerts: state.pendingAlerts };
   state.pendingAlerts = [];
-  state.dirtyRecords.forEach((record, index) => {
-    record.dirty = false;
+  const records = state.records;
+  for (const record of state.dirtyRecords) {
+    records.setField(record, RecordField.dirty, 0);
+    const location = records.location[record] as AddressLocation;
+    const logins = records.field(record, RecordField.logins);
+    const failures = records.field(record, RecordField.failures);
     changes.history.push({
-      user: (state.dirtyRecordUsers[index] as UserRecord).user,
-      ip: record.ip,
-      first_seen: record.firstSeen,
-      last_seen: record.lastSeen,
-      logins: record.logins,
-      failures: record.failures,
-      first_offset: record.firstOffset,
-      network: record.network,
-      network16: record.network16,
-      asn: record.asn,
-      as_name: record.asName,
-      country: record.country,
-      version: record.logins + record.failures,
+      user: state.userNames[records.field(record, RecordField.user)] as string,
+      ip: records.ip[record] as string,
+      first_seen: records.field(record, RecordField.firstSeen),
+      last_seen: records.field(record, RecordField.lastSeen),
+      logins,
+      failures,
+      first_offset: records.field(record, RecordField.firstOffset),
+      network: location.network,
+      network16: location.network16,
+      asn: location.asn,
+      as_name: location.asName,
+      country: location.country,
+      version: logins + failures,
     });
-  });
+  }
   state.dirtyRecords = [];
-  state.dirtyRecordUsers = [];
-  const emit = (user: UserRecord, window: WindowRecord) => {
-    window.emittedEvents = window.events;
-    changes.windows.push(context.describeWindow(user, window));
+  const windows = state.windows;
+  const emit = (slot: number) => {
+    windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
+    changes.windows.push(context.describeWindow(state, slot));
   };
-  state.dirtyWindows.forEach((window, index) => {
-    window.queued = false;
-    emit(state.dirtyWindowUsers[index] as UserRecord, window);
-  });
+  for (const slot of state.dirtyWindows) {
+    windows.setField(slot, WindowField.queued, 0);
+    emit(slot);
+  }
   state.dirtyWindows = [];
-  state.dirtyWindowUsers = [];
 
   const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
   if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
     let earliestEnd = Number.POSITIVE_INFINITY;
-    for (const user of state.users.values()) {
-      for (let index = 0; index < user.windows.length; index++) {
-        const open = user.windows[index];
-        if (open === undefined) continue;
-        for (const [ordinal, window] of open) {
-          if (window.end <= closeBefore) {
-            if (window.emittedEvents !== window.events) emit(user, window);
-            open.delete(ordinal);
-            if (user.current[index] === window) user.current[index] = undefined;
-          } else {
-            if (context.flushOpen === true && window.emittedEvents !== window.events) emit(user, window);
-            if (window.end < earliestEnd) earliestEnd = window.end;
-          }
+    for (let key = 0; key < state.userWindows.length; key++) {
+      const open = state.userWindows[key] as Map<number, number>;
+      for (const [ordinal, slot] of open) {
+        const end = windows.field(slot, WindowField.end);
+        const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
+        if (end <= closeBefore) {
+          if (changed) emit(slot);
+          open.delete(ordinal);
+          if (state.currentWindow[key] === slot) state.currentWindow[key] = -1;
+          windows.close(slot);
+        } else {
+          if (context.flushOpen === true && changed) emit(slot);
+          if (end < earliestEnd) earliestEnd = end;
         }
       }
     }

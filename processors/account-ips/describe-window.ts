@@ -1,22 +1,30 @@
 import { createHash } from "node:crypto";
 import type { AccountIpsConfig } from "../../schemas/config.js";
-import type { UserRecord, WindowRecord, WindowShape } from "./account-state.js";
+import type { AccountState } from "./account-state.js";
+import type { AddressLocation } from "./address-records.js";
+import { RecordField } from "./address-records.js";
 import { judgeWindow } from "./judge-window.js";
+import type { WindowShape } from "./open-windows.js";
+import { WindowField } from "./open-windows.js";
 import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
 
 export const COMPROMISED_ACCOUNT = "compromised-account";
 
-export type DescribeWindow = (user: UserRecord, window: WindowRecord) => WindowRow;
+export type DescribeWindow = (state: AccountState, slot: number) => WindowRow;
 
 /** Builds a window's row (counts, new networks, verdict and level) under the configured thresholds. */
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
-  return (user, window) => {
-    const threshold = config.thresholds[window.window];
-    const shape = windowShape(window, config.roaming);
-    const asns = shape.asns;
+  return (state, slot) => {
+    const windows = state.windows;
+    const spec = windows.field(slot, WindowField.spec);
+    const user = state.userNames[windows.field(slot, WindowField.user)] as string;
+    const windowName = config.windows[spec] as string;
+    const threshold = config.thresholds[windowName];
+    const shape = windowShape(state, slot, config.roaming);
+    const networks = windows.field(slot, WindowField.networks);
     const counts = {
-      networks: window.ips.networkCount,
-      asns,
+      networks,
+      asns: shape.asns,
       countries: shape.countries,
       outsideTopAsns: shape.outsideTopAsns,
       outsideTopCountries: shape.outsideTopCountries,
@@ -24,30 +32,35 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const judgement =
       threshold === undefined
         ? { verdict: "normal" as const, level: 0 }
-        : judgeWindow(counts, threshold, config.roaming, allowlistedUser(user.user));
+        : judgeWindow(counts, threshold, config.roaming, allowlistedUser(user));
+    const start = windows.field(slot, WindowField.start);
+    const end = windows.field(slot, WindowField.end);
+    const userId = windows.field(slot, WindowField.user);
     let newNetworks = 0;
-    for (const network of window.ips.networks()) {
-      const firstSeen = user.networkFirstSeen.get(network);
-      if (firstSeen !== undefined && firstSeen >= window.start && firstSeen < window.end) newNetworks += 1;
+    for (const network of windows.networkIds(slot)) {
+      const seen = state.networkSightings.get(userId, network);
+      if (seen !== undefined && seen >= start && seen < end) newNetworks += 1;
     }
+    const firstLogin = windows.field(slot, WindowField.firstLogin);
+    const lastLogin = windows.field(slot, WindowField.lastLogin);
     return {
-      user: user.user,
-      window: window.window,
-      window_start: window.start,
-      window_end: window.end,
-      ips: window.ips.size,
-      networks: window.ips.networkCount,
+      user,
+      window: windowName,
+      window_start: start,
+      window_end: end,
+      ips: windows.field(slot, WindowField.addresses),
+      networks,
       networks16: shape.networks16,
-      asns,
+      asns: shape.asns,
       countries: shape.countries,
-      logins: window.logins,
-      failures: window.failures,
+      logins: windows.field(slot, WindowField.logins),
+      failures: windows.field(slot, WindowField.failures),
       new_networks: newNetworks,
-      first_login: Number.isFinite(window.firstLogin) ? window.firstLogin : window.start,
-      last_login: Number.isFinite(window.lastLogin) ? window.lastLogin : window.start,
+      first_login: Number.isFinite(firstLogin) ? firstLogin : start,
+      last_login: Number.isFinite(lastLogin) ? lastLogin : start,
       verdict: judgement.verdict,
       level: judgement.level,
-      version: window.events,
+      version: windows.field(slot, WindowField.events),
     };
   };
 }
@@ -57,25 +70,33 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
  * and how many addresses lie outside its largest ASNs and countries; derived
  * from the address records, and cached until an address is added.
  */
-function windowShape(window: WindowRecord, roaming: AccountIpsConfig["roaming"]): WindowShape {
-  if (window.shape !== null && window.shape.addresses === window.ips.size) return window.shape;
-  const asns = new Map<number, number>();
-  const countries = new Map<string, number>();
-  const networks16 = new Set<string>();
-  for (const record of window.ips) {
-    asns.set(record.asn, (asns.get(record.asn) ?? 0) + 1);
-    if (record.country !== "") countries.set(record.country, (countries.get(record.country) ?? 0) + 1);
-    networks16.add(record.network16);
+function windowShape(state: AccountState, slot: number, roaming: AccountIpsConfig["roaming"]): WindowShape {
+  const windows = state.windows;
+  const addresses = windows.field(slot, WindowField.addresses);
+  const cached = windows.shape[slot];
+  if (cached !== undefined && cached.addresses === addresses) return cached;
+  const records = state.records;
+  const asns = scratchAsns.reset();
+  const countries = scratchCountries.reset();
+  const networks16 = scratchNetworks16.reset();
+  const noCountry = state.countries.id("");
+  for (let index = 0; index < addresses; index++) {
+    const record = windows.addressAt(slot, index);
+    asns.add(records.field(record, RecordField.asn));
+    const country = records.field(record, RecordField.country);
+    if (country !== noCountry) countries.add(country);
+    networks16.add(records.field(record, RecordField.network16));
   }
-  window.shape = {
-    addresses: window.ips.size,
-    asns: asns.size - (asns.has(0) ? 1 : 0),
-    countries: countries.size,
-    networks16: networks16.size,
-    outsideTopAsns: outsideTop([...asns.values()], roaming.maxAsns),
-    outsideTopCountries: outsideTop([...countries.values()], roaming.maxCountries),
+  const shape = {
+    addresses,
+    asns: asns.size() - (asns.has(0) ? 1 : 0),
+    countries: countries.size(),
+    networks16: networks16.size(),
+    outsideTopAsns: outsideTop(asns.sizes(), roaming.maxAsns),
+    outsideTopCountries: outsideTop(countries.sizes(), roaming.maxCountries),
   };
-  return window.shape;
+  windows.shape[slot] = shape;
+  return shape;
 }
 
 /**
@@ -83,14 +104,17 @@ function windowShape(window: WindowRecord, roaming: AccountIpsConfig["roaming"])
  * it stood at the login that crossed it (so the alert is the same however the
  * lines were batched).
  */
-export function alertFor(row: WindowRow, window: WindowRecord, firedAt: number): AlertRow {
+export function alertFor(row: WindowRow, state: AccountState, slot: number, firedAt: number): AlertRow {
+  const windows = state.windows;
   const byAsn = new Map<number, { asn: number; name: string; ips: number }>();
   const countries = new Set<string>();
-  for (const record of window.ips) {
-    const entry = byAsn.get(record.asn) ?? { asn: record.asn, name: record.asName, ips: 0 };
+  const addresses = windows.field(slot, WindowField.addresses);
+  for (let index = 0; index < addresses; index++) {
+    const location = state.records.location[windows.addressAt(slot, index)] as AddressLocation;
+    const entry = byAsn.get(location.asn) ?? { asn: location.asn, name: location.asName, ips: 0 };
     entry.ips += 1;
-    byAsn.set(record.asn, entry);
-    if (record.country !== "") countries.add(record.country);
+    byAsn.set(location.asn, entry);
+    if (location.country !== "") countries.add(location.country);
   }
   const topAsns = [...byAsn.values()].sort((a, b) => b.ips - a.ips || a.asn - b.asn).slice(0, 10);
   const evidence: AccountEvidence = {
@@ -106,7 +130,10 @@ export function alertFor(row: WindowRow, window: WindowRecord, firedAt: number):
     last_login: new Date(row.last_login).toISOString(),
     top_asns: topAsns,
     country_codes: [...countries].sort(),
-    sample_networks: window.ips.networks().slice(0, 20),
+    sample_networks: windows
+      .networkIds(slot)
+      .slice(0, 20)
+      .map((network) => state.networks.name(network)),
   };
   const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
   return {
@@ -128,6 +155,54 @@ export function alertFor(row: WindowRow, window: WindowRecord, firedAt: number):
     fired_at: firedAt,
   };
 }
+
+/**
+ * Distinct numbers and how many times each was added; a short array while few (most windows hold one to
+ * three addresses), a Map past that. Reused from one window to the next (`reset`): no allocation per window.
+ */
+class GroupCounts {
+  private readonly keys: number[] = [];
+  private readonly counts: number[] = [];
+  private map: Map<number, number> | null = null;
+
+  reset(): this {
+    this.keys.length = 0;
+    this.counts.length = 0;
+    this.map = null;
+    return this;
+  }
+
+  add(key: number): void {
+    if (this.map !== null) {
+      this.map.set(key, (this.map.get(key) ?? 0) + 1);
+      return;
+    }
+    const index = this.keys.indexOf(key);
+    if (index >= 0) {
+      this.counts[index] = (this.counts[index] as number) + 1;
+      return;
+    }
+    this.keys.push(key);
+    this.counts.push(1);
+    if (this.keys.length > 16) this.map = new Map(this.keys.map((known, at) => [known, this.counts[at] as number]));
+  }
+
+  has(key: number): boolean {
+    return this.map !== null ? this.map.has(key) : this.keys.includes(key);
+  }
+
+  size(): number {
+    return this.map !== null ? this.map.size : this.keys.length;
+  }
+
+  sizes(): number[] {
+    return this.map !== null ? [...this.map.values()] : this.counts;
+  }
+}
+
+const scratchAsns = new GroupCounts();
+const scratchCountries = new GroupCounts();
+const scratchNetworks16 = new GroupCounts();
 
 /** Addresses outside the `keep` largest groups. */
 function outsideTop(groupSizes: number[], keep: number): number {

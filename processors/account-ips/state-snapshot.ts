@@ -1,7 +1,9 @@
 import { z } from "zod";
-import type { AccountState, IpRecord, WindowRecord } from "./account-state.js";
-import { createAccountState, createUserRecord, flushSourceWatermark } from "./account-state.js";
-import { AddressSet } from "./address-set.js";
+import type { AccountState } from "./account-state.js";
+import { addRecord, addUser, createAccountState, findRecord, flushSourceWatermark } from "./account-state.js";
+import type { AddressLocation } from "./address-records.js";
+import { RecordField } from "./address-records.js";
+import { WindowField } from "./open-windows.js";
 
 /**
  * The processor's state as a JSON document, written beside the checkpoints
@@ -52,44 +54,62 @@ export type StateSnapshot = z.infer<typeof StateSnapshotSchema>;
 
 export function snapshotState(state: AccountState, finished: Iterable<string>): StateSnapshot {
   flushSourceWatermark(state);
+  const { records, windows } = state;
   const users: StateSnapshot["users"] = [];
-  for (const user of state.users.values()) {
-    const windows: StateSnapshot["users"][number]["win"] = [];
-    for (const open of user.windows) {
-      for (const w of open.values()) {
-        windows.push({
-          w: w.window,
-          s: w.start,
-          e: w.end,
-          ips: [...w.ips].map((record) => record.ip),
-          logins: w.logins,
-          failures: w.failures,
-          first: Number.isFinite(w.firstLogin) ? w.firstLogin : null,
-          last: Number.isFinite(w.lastLogin) ? w.lastLogin : null,
-          events: w.events,
-          alerted: w.alertedLevel,
-          emitted: w.emittedEvents,
+  // Records and sightings are numbered in the order added: grouped by user, each user's stay in that order.
+  const recordsOf = state.userNames.map((): number[] => []);
+  for (let record = 0; record < records.count; record++)
+    recordsOf[records.field(record, RecordField.user)]?.push(record);
+  const sightings = state.networkSightings;
+  const netsOf = state.userNames.map((): [string, number][] => []);
+  for (let entry = 0; entry < sightings.count; entry++) {
+    netsOf[sightings.user[entry] as number]?.push([
+      state.networks.name(sightings.network[entry] as number),
+      sightings.firstSeen[entry] as number,
+    ]);
+  }
+  for (let user = 0; user < state.userNames.length; user++) {
+    const win: StateSnapshot["users"][number]["win"] = [];
+    for (let spec = 0; spec < state.windowCount; spec++) {
+      for (const slot of (state.userWindows[user * state.windowCount + spec] as Map<number, number>).values()) {
+        const ips: string[] = [];
+        const addresses = windows.field(slot, WindowField.addresses);
+        for (let index = 0; index < addresses; index++) ips.push(records.ip[windows.addressAt(slot, index)] as string);
+        const first = windows.field(slot, WindowField.firstLogin);
+        const last = windows.field(slot, WindowField.lastLogin);
+        win.push({
+          w: state.windowNames[spec] as string,
+          s: windows.field(slot, WindowField.start),
+          e: windows.field(slot, WindowField.end),
+          ips,
+          logins: windows.field(slot, WindowField.logins),
+          failures: windows.field(slot, WindowField.failures),
+          first: Number.isFinite(first) ? first : null,
+          last: Number.isFinite(last) ? last : null,
+          events: windows.field(slot, WindowField.events),
+          alerted: windows.field(slot, WindowField.alertedLevel),
+          emitted: windows.field(slot, WindowField.emittedEvents),
         });
       }
     }
-    users.push({
-      u: user.user,
-      ips: [...user.ips.values()].map((r) => [
-        r.ip,
-        r.firstSeen,
-        r.lastSeen,
-        r.logins,
-        r.failures,
-        r.firstOffset,
-        r.network,
-        r.network16,
-        r.asn,
-        r.asName,
-        r.country,
-      ]),
-      nets: [...user.networkFirstSeen.entries()],
-      win: windows,
-    });
+    const ips: StateSnapshot["users"][number]["ips"] = [];
+    for (const record of recordsOf[user] as number[]) {
+      const location = records.location[record] as AddressLocation;
+      ips.push([
+        records.ip[record] as string,
+        records.field(record, RecordField.firstSeen),
+        records.field(record, RecordField.lastSeen),
+        records.field(record, RecordField.logins),
+        records.field(record, RecordField.failures),
+        records.field(record, RecordField.firstOffset),
+        location.network,
+        location.network16,
+        location.asn,
+        location.asName,
+        location.country,
+      ]);
+    }
+    users.push({ u: state.userNames[user] as string, ips, nets: netsOf[user] as [string, number][], win });
   }
   return {
     version: 1,
@@ -105,9 +125,10 @@ export function restoreState(
   snapshot: StateSnapshot,
   windowNames: readonly string[],
 ): { state: AccountState; finished: Set<string> } {
-  const state = createAccountState();
+  const state = createAccountState(windowNames);
+  const { records, windows } = state;
   for (const u of snapshot.users) {
-    const user = createUserRecord(u.u, windowNames.length);
+    const user = addUser(state, u.u);
     for (const [
       ip,
       firstSeen,
@@ -121,53 +142,36 @@ export function restoreState(
       asName,
       country,
     ] of u.ips) {
-      const record: IpRecord = {
-        ip,
-        firstSeen,
-        lastSeen,
-        logins,
-        failures,
-        firstOffset,
-        network,
-        network16,
-        asn,
-        asName,
-        country,
-        dirty: false,
-      };
-      user.ips.set(ip, record);
+      const location: AddressLocation = { network, network16, asn, asName, country };
+      const record = addRecord(state, user, ip, location, firstSeen, firstOffset);
+      records.setField(record, RecordField.lastSeen, lastSeen);
+      records.setField(record, RecordField.logins, logins);
+      records.setField(record, RecordField.failures, failures);
     }
-    user.networkFirstSeen = new Map(u.nets);
+    for (const [network, ts] of u.nets) state.networkSightings.add(user, state.networks.id(network), ts);
     for (const w of u.win) {
-      const index = windowNames.indexOf(w.w);
-      if (index < 0) continue; // a window no longer configured
-      const window: WindowRecord = {
-        window: w.w,
-        start: w.s,
-        end: w.e,
-        ips: addressesOf(w.ips.flatMap((ip) => user.ips.get(ip) ?? [])),
-        logins: w.logins,
-        failures: w.failures,
-        firstLogin: w.first ?? Number.POSITIVE_INFINITY,
-        lastLogin: w.last ?? Number.NEGATIVE_INFINITY,
-        events: w.events,
-        alertedLevel: w.alerted,
-        queued: false,
-        emittedEvents: w.emitted,
-        shape: null,
-      };
-      user.windows[index]?.set(Math.floor(w.s / (w.e - w.s)), window);
-      if (window.end < state.earliestEnd) state.earliestEnd = window.end;
+      const spec = windowNames.indexOf(w.w);
+      if (spec < 0) continue; // a window no longer configured
+      const slot = windows.open(user, spec, w.s, w.e);
+      for (const ip of w.ips) {
+        const record = findRecord(state, user, ip);
+        if (record >= 0) windows.addAddress(slot, record, records.field(record, RecordField.network));
+      }
+      windows.setField(slot, WindowField.logins, w.logins);
+      windows.setField(slot, WindowField.failures, w.failures);
+      windows.setField(slot, WindowField.firstLogin, w.first ?? Number.POSITIVE_INFINITY);
+      windows.setField(slot, WindowField.lastLogin, w.last ?? Number.NEGATIVE_INFINITY);
+      windows.setField(slot, WindowField.events, w.events);
+      windows.setField(slot, WindowField.alertedLevel, w.alerted);
+      windows.setField(slot, WindowField.emittedEvents, w.emitted);
+      (state.userWindows[user * state.windowCount + spec] as Map<number, number>).set(
+        Math.floor(w.s / (w.e - w.s)),
+        slot,
+      );
+      if (w.e < state.earliestEnd) state.earliestEnd = w.e;
     }
-    state.users.set(u.u, user);
   }
   state.sourceWatermarks = new Map(snapshot.sources);
   state.lateEvents = snapshot.lateEvents;
   return { state, finished: new Set(snapshot.finished) };
-}
-
-function addressesOf(records: IpRecord[]): AddressSet {
-  const set = new AddressSet();
-  for (const record of records) set.add(record);
-  return set;
 }

@@ -1,0 +1,45 @@
+import { PairTable } from "./pair-table.js";
+import { grownColumn, nextCapacity } from "./table-capacity.js";
+
+/** When each user first logged in from each network (event time): what makes a network "new" in a window. */
+export class NetworkSightings {
+  private readonly index = new PairTable();
+  count = 0;
+  user = new Int32Array(0);
+  network = new Int32Array(0);
+  firstSeen = new Float64Array(0);
+
+  /** The earliest sighting of `network` by `user`, or undefined. */
+  get(user: number, network: number): number | undefined {
+    const entry = this.index.get(user, network);
+    return entry < 0 ? undefined : (this.firstSeen[entry] as number);
+  }
+
+  /** Records a sighting; returns the earlier first sighting it replaced (undefined when first, or when not earlier). */
+  note(user: number, network: number, ts: number): { changed: boolean; previous: number | undefined } {
+    const entry = this.index.get(user, network);
+    if (entry < 0) {
+      this.add(user, network, ts);
+      return { changed: true, previous: undefined };
+    }
+    const known = this.firstSeen[entry] as number;
+    if (ts >= known) return { changed: false, previous: known };
+    this.firstSeen[entry] = ts;
+    return { changed: true, previous: known };
+  }
+
+  add(user: number, network: number, ts: number): void {
+    const entry = this.count;
+    if (entry >= this.user.length) {
+      const capacity = nextCapacity(this.user.length, entry + 1);
+      this.user = grownColumn(this.user, capacity);
+      this.network = grownColumn(this.network, capacity);
+      this.firstSeen = grownColumn(this.firstSeen, capacity);
+    }
+    this.count = entry + 1;
+    this.user[entry] = user;
+    this.network[entry] = network;
+    this.firstSeen[entry] = ts;
+    this.index.insert(user, network, entry);
+  }
+}

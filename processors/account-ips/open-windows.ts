@@ -1,0 +1,188 @@
+import { nextCapacity } from "./table-capacity.js";
+
+/** Addresses kept inside a window's own fields; a window with more moves them to sets. */
+const INLINE = 4;
+
+/**
+ * The numbers of one window, at these offsets of its stretch of `OpenWindows`:
+ * the hot ones first, so a login touches one or two cache lines per window.
+ */
+export const WindowField = {
+  start: 0,
+  end: 1,
+  events: 2,
+  logins: 3,
+  failures: 4,
+  firstLogin: 5,
+  lastLogin: 6,
+  /** Distinct addresses (record ids) of successful logins. */
+  addresses: 7,
+  /** Distinct networks among them. */
+  networks: 8,
+  /** Highest alert level already raised. */
+  alertedLevel: 9,
+  /** 1 while waiting in the dirty list (an address was added since the last collection). */
+  queued: 10,
+  /** `events` when the window's row was last written (-1: never): a closing window is written again only if it changed. */
+  emittedEvents: 11,
+  user: 12,
+  /** Index of the configured window. */
+  spec: 13,
+  live: 14,
+} as const;
+type Field = (typeof WindowField)[keyof typeof WindowField];
+const INLINE_RECORDS = 16;
+const INLINE_NETWORKS = INLINE_RECORDS + INLINE;
+const STRIDE = 24;
+
+/** The addresses of a window past `INLINE`, in the order first added, with sets for membership. */
+type ManyAddresses = {
+  records: number[];
+  recordSet: Set<number>;
+  networks: number[];
+  networkSet: Set<number>;
+};
+
+/** Counts derived from a window's addresses when last judged, reused while no address was added. */
+export type WindowShape = {
+  addresses: number;
+  asns: number;
+  countries: number;
+  networks16: number;
+  outsideTopAsns: number;
+  outsideTopCountries: number;
+};
+
+/**
+ * The open event-time windows, each a stretch of numbers in one typed array
+ * (indexed by a slot): owner, configured window, bounds, counts, alert level,
+ * and its distinct addresses (record ids) and networks. Most windows hold one
+ * to three addresses: those stay inline, no object per window and hour.
+ * Closed windows free their slot for the next.
+ */
+export class OpenWindows {
+  /** Slots in use or freed: every live slot is below it. */
+  high = 0;
+  private readonly free: number[] = [];
+  private data = new Float64Array(0);
+  private readonly many: (ManyAddresses | undefined)[] = [];
+  readonly shape: (WindowShape | undefined)[] = [];
+
+  field(slot: number, field: Field): number {
+    return this.data[slot * STRIDE + field] as number;
+  }
+
+  setField(slot: number, field: Field, value: number): void {
+    this.data[slot * STRIDE + field] = value;
+  }
+
+  open(user: number, spec: number, start: number, end: number): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.high++;
+      if ((slot + 1) * STRIDE > this.data.length) {
+        const grown = new Float64Array(nextCapacity(this.data.length / STRIDE, slot + 1) * STRIDE);
+        grown.set(this.data);
+        this.data = grown;
+      }
+    }
+    const base = slot * STRIDE;
+    const data = this.data;
+    data.fill(0, base, base + STRIDE);
+    data[base + WindowField.start] = start;
+    data[base + WindowField.end] = end;
+    data[base + WindowField.firstLogin] = Number.POSITIVE_INFINITY;
+    data[base + WindowField.lastLogin] = Number.NEGATIVE_INFINITY;
+    data[base + WindowField.emittedEvents] = -1;
+    data[base + WindowField.user] = user;
+    data[base + WindowField.spec] = spec;
+    data[base + WindowField.live] = 1;
+    this.many[slot] = undefined;
+    this.shape[slot] = undefined;
+    return slot;
+  }
+
+  close(slot: number): void {
+    this.data[slot * STRIDE + WindowField.live] = 0;
+    this.many[slot] = undefined;
+    this.shape[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  /**
+   * Counts one login (hot path): events always; logins, first and last login
+   * and the address when it succeeded. True when it added an address the
+   * window did not hold yet (the only time its level can change).
+   */
+  countLogin(slot: number, ts: number, success: boolean, record: number, network: number): boolean {
+    const data = this.data;
+    const base = slot * STRIDE;
+    data[base + WindowField.events] = (data[base + WindowField.events] as number) + 1;
+    if (!success) {
+      data[base + WindowField.failures] = (data[base + WindowField.failures] as number) + 1;
+      return false;
+    }
+    data[base + WindowField.logins] = (data[base + WindowField.logins] as number) + 1;
+    if (ts < (data[base + WindowField.firstLogin] as number)) data[base + WindowField.firstLogin] = ts;
+    if (ts > (data[base + WindowField.lastLogin] as number)) data[base + WindowField.lastLogin] = ts;
+    return this.addAddress(slot, record, network);
+  }
+
+  /** Adds an address (record id, with its network id); true when the window did not hold it yet. */
+  addAddress(slot: number, record: number, network: number): boolean {
+    const data = this.data;
+    const base = slot * STRIDE;
+    const count = data[base + WindowField.addresses] as number;
+    if (count > INLINE) {
+      const many = this.many[slot] as ManyAddresses;
+      if (many.recordSet.has(record)) return false;
+      many.records.push(record);
+      many.recordSet.add(record);
+      if (!many.networkSet.has(network)) {
+        many.networkSet.add(network);
+        many.networks.push(network);
+        data[base + WindowField.networks] = (data[base + WindowField.networks] as number) + 1;
+      }
+      data[base + WindowField.addresses] = count + 1;
+      return true;
+    }
+    let newNetwork = true;
+    for (let index = 0; index < count; index++) {
+      if (data[base + INLINE_RECORDS + index] === record) return false;
+      if (data[base + INLINE_NETWORKS + index] === network) newNetwork = false;
+    }
+    if (newNetwork) data[base + WindowField.networks] = (data[base + WindowField.networks] as number) + 1;
+    if (count < INLINE) {
+      data[base + INLINE_RECORDS + count] = record;
+      data[base + INLINE_NETWORKS + count] = network;
+    } else {
+      const records = [...data.subarray(base + INLINE_RECORDS, base + INLINE_RECORDS + INLINE), record];
+      const networks = this.networkIds(slot);
+      if (newNetwork) networks.push(network);
+      this.many[slot] = { records, recordSet: new Set(records), networks, networkSet: new Set(networks) };
+    }
+    data[base + WindowField.addresses] = count + 1;
+    return true;
+  }
+
+  /** The `index`-th address (record id) of a window, in the order added. */
+  addressAt(slot: number, index: number): number {
+    const many = this.many[slot];
+    if (many !== undefined) return many.records[index] as number;
+    return this.data[slot * STRIDE + INLINE_RECORDS + index] as number;
+  }
+
+  /** The distinct network ids of a window's addresses, in the order first added (a fresh array). */
+  networkIds(slot: number): number[] {
+    const many = this.many[slot];
+    if (many !== undefined) return [...many.networks];
+    const ids: number[] = [];
+    const base = slot * STRIDE;
+    const count = this.data[base + WindowField.addresses] as number;
+    for (let index = 0; index < count; index++) {
+      const network = this.data[base + INLINE_NETWORKS + index] as number;
+      if (!ids.includes(network)) ids.push(network);
+    }
+    return ids;
+  }
+}
