@@ -8,6 +8,8 @@ import { readFileChunks } from "../ingest/read-file-chunks.js";
 import { createAccountIpsProcessor } from "../processors/account-ips/account-ips-processor.js";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
+import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
+import type { ParsedMailChunk } from "../processors/parse-worker/parsed-mail-chunk.js";
 import { AccountIpsSchema } from "../schemas/config.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 
@@ -18,12 +20,8 @@ if ((mode !== "parse" && mode !== "aggregate") || path === undefined) {
 }
 
 const started = process.hrtime.bigint();
-const parser = createMailLineParser({
-  format,
-  fieldMaps: {},
-  timezone: "UTC",
-  referenceTime: statSync(path).mtimeMs,
-});
+const parserOptions = { format, fieldMaps: {}, timezone: "UTC", referenceTime: statSync(path).mtimeMs };
+const parser = createMailLineParser(parserOptions);
 const processor =
   mode === "aggregate"
     ? createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() })
@@ -32,9 +30,8 @@ let lines = 0;
 let events = 0;
 let sourceId = "";
 const sink = {
-  event(event: ParsedMailAuth, offset: number) {
+  event(_event: ParsedMailAuth, _offset: number) {
     events += 1;
-    processor?.fold({ ts: event.ts, user: event.user, ip: event.ip, success: event.success, sourceId, offset });
   },
   unparsed() {
     lines += 1;
@@ -45,18 +42,31 @@ const sink = {
 };
 let collected = 0;
 let sinceCollect = 0;
-for await (const chunk of readFileChunks(path)) {
-  sourceId = chunk.sourceId;
-  const before = lines + events;
-  parser.parseChunk(chunk.data, chunk.startOffset, sink);
-  sinceCollect += lines + events - before;
-  // As an import does: the aggregation's rows are collected at each state save, every million lines.
-  if (processor !== null && sinceCollect >= 1_000_000) {
-    collected += processor.collect().history.length;
-    sinceCollect = 0;
+if (processor === null) {
+  for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
+} else {
+  // As an import does: chunks parsed on the parse worker while this thread aggregates the ones before;
+  // the aggregation's rows are collected at each state save, every million lines.
+  const worker = createMailParseWorker({ encodeRows: false });
+  const parserId = worker.defineParser(parserOptions);
+  const inFlight: Promise<ParsedMailChunk>[] = [];
+  const fold = (parsed: ParsedMailChunk) => {
+    sourceId = parsed.sourceId;
+    processor.foldParsed(parsed);
+    events += parsed.events;
+    lines += parsed.lines - parsed.events;
+    sinceCollect += parsed.lines;
+    if (sinceCollect >= 1_000_000) {
+      collected += processor.collect().history.length;
+      sinceCollect = 0;
+    }
+  };
+  for await (const chunk of readFileChunks(path)) {
+    inFlight.push(worker.parse(parserId, chunk));
+    if (inFlight.length >= 3) fold(await (inFlight.shift() as Promise<ParsedMailChunk>));
   }
-}
-if (processor !== null) {
+  for (const parsed of inFlight) fold(await parsed);
+  await worker.close();
   processor.finishSource(sourceId);
   collected += processor.collect({ closeAll: true, flushOpen: true }).history.length;
 }

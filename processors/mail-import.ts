@@ -3,7 +3,8 @@ import type { LineChunk, SourcePosition } from "../ingest/line-chunk.js";
 import { readFileChunks, readSourceId } from "../ingest/read-file-chunks.js";
 import type { VigilConfig } from "../schemas/config.js";
 import type { MailPipeline } from "./mail-pipeline.js";
-import { createMailLineParser } from "./parse/mail-line-parser.js";
+import { createMailParseWorker } from "./parse-worker/mail-parse-worker.js";
+import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 
 export type ImportFile = { path: string; format: string; host?: string };
 export type ImportProgress = { update(bytesRead: number, lines: number): void };
@@ -15,6 +16,8 @@ export type ImportedFile = { path: string; sourceId: string; bytes: number; alre
  */
 const SAVE_STATE_EVERY_MS = 10_000;
 const SAVE_STATE_EVERY_LINES = 1_000_000;
+/** Chunks handed to the parse worker ahead of the one being aggregated. */
+const PARSE_AHEAD = 3;
 
 /**
  * Imports whole files (plain or gzip) through the pipeline. A file whose
@@ -42,49 +45,63 @@ export async function importMailFiles(deps: {
   let bytesBefore = 0;
   let lastSave = Date.now();
   let linesAtLastSave = 0;
-  // One write may be in flight while the next batch is parsed: the store works
-  // on one core while parsing and aggregation use the other.
+  // Chunks are parsed on the parse worker (one core) while this thread aggregates the ones before
+  // and writes to the store; one write may be in flight while the next batch is parsed.
   let inFlight: Promise<void> = Promise.resolve();
-  for (const file of deps.files) {
-    const parser = createMailLineParser({
-      format: file.format,
-      fieldMaps: config.fieldMaps,
-      timezone: config.timezone,
-      referenceTime: statSync(file.path).mtimeMs,
-      ...(file.host === undefined ? {} : { defaultHost: file.host }),
-    });
-    const result: ImportedFile = { path: file.path, sourceId: "", bytes: 0, alreadyImportedBytes: 0 };
-    let fileBytes = 0;
-    for await (const chunk of readFileChunks(file.path, {
-      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-      onProgress: (bytesRead) => {
-        fileBytes = bytesRead;
-        deps.progress?.update(bytesBefore + bytesRead, pipeline.counters().lines);
-      },
-    })) {
-      result.sourceId = chunk.sourceId;
-      const end = chunk.startOffset + chunk.data.length;
-      const position: SourcePosition = { sourceId: chunk.sourceId, path: file.path, inode: 0, offset: end };
-      const remaining = unprocessedPart(chunk, pipeline.positions.get(chunk.sourceId)?.offset ?? 0);
-      result.alreadyImportedBytes += chunk.data.length - (remaining?.data.length ?? 0);
-      result.bytes += chunk.data.length;
-      if (remaining === null) continue;
-      pipeline.processChunk(parser, remaining, position);
-      if (pipeline.pendingLines() >= config.tail.batchLines) {
-        await inFlight;
-        const lines = pipeline.counters().lines;
-        const saveState =
-          Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
-        inFlight = pipeline.commit({ saveState });
-        inFlight.catch(() => undefined); // awaited (and thrown) before the next write
-        if (saveState) {
-          lastSave = Date.now();
-          linesAtLastSave = lines;
-        }
+  const worker = createMailParseWorker();
+  const parsing: { parsed: Promise<ParsedMailChunk>; position: SourcePosition }[] = [];
+  const aggregate = async (next: (typeof parsing)[number]) => {
+    pipeline.processParsed(await next.parsed, next.position);
+    if (pipeline.pendingLines() >= config.tail.batchLines) {
+      await inFlight;
+      const lines = pipeline.counters().lines;
+      const saveState =
+        Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
+      inFlight = pipeline.commit({ saveState });
+      inFlight.catch(() => undefined); // awaited (and thrown) before the next write
+      if (saveState) {
+        lastSave = Date.now();
+        linesAtLastSave = lines;
       }
     }
-    bytesBefore += fileBytes;
-    imported.push(result);
+  };
+  try {
+    for (const file of deps.files) {
+      const parserId = worker.defineParser({
+        format: file.format,
+        fieldMaps: config.fieldMaps,
+        timezone: config.timezone,
+        referenceTime: statSync(file.path).mtimeMs,
+        ...(file.host === undefined ? {} : { defaultHost: file.host }),
+      });
+      const result: ImportedFile = { path: file.path, sourceId: "", bytes: 0, alreadyImportedBytes: 0 };
+      let fileBytes = 0;
+      for await (const chunk of readFileChunks(file.path, {
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+        onProgress: (bytesRead) => {
+          fileBytes = bytesRead;
+          deps.progress?.update(bytesBefore + bytesRead, pipeline.counters().lines);
+        },
+      })) {
+        result.sourceId = chunk.sourceId;
+        const end = chunk.startOffset + chunk.data.length;
+        const position: SourcePosition = { sourceId: chunk.sourceId, path: file.path, inode: 0, offset: end };
+        const remaining = unprocessedPart(chunk, pipeline.positions.get(chunk.sourceId)?.offset ?? 0);
+        result.alreadyImportedBytes += chunk.data.length - (remaining?.data.length ?? 0);
+        result.bytes += chunk.data.length;
+        if (remaining === null) continue;
+        const parsed = worker.parse(parserId, remaining);
+        parsed.catch(() => undefined); // awaited in order below; a failure surfaces there
+        parsing.push({ parsed, position });
+        // A few chunks ahead keep the worker busy; more would only hold memory.
+        if (parsing.length >= PARSE_AHEAD) await aggregate(parsing.shift() as (typeof parsing)[number]);
+      }
+      while (parsing.length > 0) await aggregate(parsing.shift() as (typeof parsing)[number]);
+      bytesBefore += fileBytes;
+      imported.push(result);
+    }
+  } finally {
+    await worker.close();
   }
   await inFlight;
   for (const sourceId of sourceIds) pipeline.finishSource(sourceId);

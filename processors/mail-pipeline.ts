@@ -9,6 +9,7 @@ import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
 import { type EncodedRows, encodeAccountRows, encodeEventRow, encodeUnparsedRow, insertEncoded } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
+import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 import { loadStateFile, saveStateFile } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
@@ -22,6 +23,8 @@ export type MailPipeline = {
   resumeSource(sourceId: string): void;
   /** Parses and aggregates one chunk (synchronous, no IO) and records the position reached. */
   processChunk(parser: MailLineParser, chunk: LineChunk, position: SourcePosition): void;
+  /** Aggregates a chunk the parse worker parsed (its rows already encoded) and records the position reached. */
+  processParsed(parsed: ParsedMailChunk, position: SourcePosition): void;
   /** Lines parsed but not yet acknowledged by the store. */
   pendingLines(): number;
   /**
@@ -60,6 +63,8 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   }
   const counters: PipelineCounters = { lines: 0, bytes: 0, events: 0, skipped: 0, unparsed: 0 };
   let eventRows: string[] = [];
+  let eventBytes: Uint8Array[] = [];
+  let eventBytesRows = 0;
   let unparsedRows: string[] = [];
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
@@ -100,10 +105,18 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
             ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
             ...(options.final === true ? { flushOpen: true } : {}),
           });
-    const rows: EncodedRows = { events: eventRows, unparsed: unparsedRows, ...encodeAccountRows(changes) };
+    const rows: EncodedRows = {
+      events: eventRows,
+      eventBytes,
+      eventBytesRows,
+      unparsed: unparsedRows,
+      ...encodeAccountRows(changes),
+    };
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];
     eventRows = [];
+    eventBytes = [];
+    eventBytesRows = 0;
     unparsedRows = [];
     const lines = pending;
     pending = 0;
@@ -142,6 +155,22 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       pending += lines;
       metrics.linesRead.inc({ kind: "mail" }, lines);
       metrics.bytesRead.inc(chunk.data.length);
+      positions.set(position.sourceId, position);
+    },
+    processParsed(parsed, position) {
+      processor.foldParsed(parsed);
+      eventBytes.push(parsed.eventRows);
+      eventBytesRows += parsed.events;
+      for (const row of parsed.unparsedRows) unparsedRows.push(row);
+      counters.events += parsed.events;
+      counters.skipped += parsed.skipped;
+      counters.unparsed += parsed.unparsed;
+      counters.lines += parsed.lines;
+      const bytes = parsed.endOffset - parsed.startOffset;
+      counters.bytes += bytes;
+      pending += parsed.lines;
+      metrics.linesRead.inc({ kind: "mail" }, parsed.lines);
+      metrics.bytesRead.inc(bytes);
       positions.set(position.sourceId, position);
     },
     pendingLines: () => pending,

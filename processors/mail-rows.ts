@@ -9,6 +9,9 @@ import type { AlertRow } from "./account-ips/rows.js";
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
 export type EncodedRows = {
   events: string[];
+  /** More `mail_auth_events` rows, already bytes (from the parse worker): `eventBytesRows` of them, each ending with "\n". */
+  eventBytes?: Uint8Array[];
+  eventBytesRows?: number;
   unparsed: string[];
   history: string[];
   windows: string[];
@@ -170,15 +173,26 @@ export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history"
  * stored once the evidence behind it is.
  */
 export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows, metrics: Metrics): Promise<void> {
-  const write = async (table: string, columns: readonly string[], lines: string[]) => {
-    if (lines.length === 0) return;
+  const write = async (
+    table: string,
+    columns: readonly string[],
+    lines: string[],
+    bytes?: Uint8Array[],
+    rowsInBytes = 0,
+  ) => {
+    if (lines.length === 0 && rowsInBytes === 0) return;
     const stop = metrics.insertSeconds.startTimer({ table });
-    await insertTsvRows(client, { table, columns, rows: lines });
+    await insertTsvRows(client, {
+      table,
+      columns,
+      rows: lines,
+      ...(bytes === undefined ? {} : { encoded: { chunks: bytes, rows: rowsInBytes } }),
+    });
     stop();
-    metrics.insertedRows.inc({ table }, lines.length);
+    metrics.insertedRows.inc({ table }, lines.length + rowsInBytes);
   };
   await Promise.all([
-    write("mail_auth_events", EVENT_COLUMNS, rows.events),
+    write("mail_auth_events", EVENT_COLUMNS, rows.events, rows.eventBytes, rows.eventBytesRows ?? 0),
     write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
   await Promise.all([

@@ -13,11 +13,20 @@ const FIRST_DELAY_MS = 200;
  */
 export async function insertTsvRows(
   client: ClickHouseClient,
-  batch: { table: string; columns: readonly string[]; rows: readonly string[] },
+  batch: {
+    table: string;
+    columns: readonly string[];
+    rows: readonly string[];
+    /** More rows already encoded: chunks of whole lines, each ending with "\n" (`rows` of them in all). */
+    encoded?: { chunks: readonly Uint8Array[]; rows: number };
+  },
   retry: { attempts?: number; firstDelayMs?: number } = {},
 ): Promise<void> {
-  if (batch.rows.length === 0) return;
-  const body = Buffer.from(`${batch.rows.join("\n")}\n`);
+  const encodedRows = batch.encoded?.rows ?? 0;
+  if (batch.rows.length === 0 && encodedRows === 0) return;
+  const parts: Uint8Array[] = batch.rows.length === 0 ? [] : [Buffer.from(`${batch.rows.join("\n")}\n`)];
+  for (const chunk of batch.encoded?.chunks ?? []) if (chunk.length > 0) parts.push(chunk);
+  const body = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
   const attempts = retry.attempts ?? ATTEMPTS;
   let delay = retry.firstDelayMs ?? FIRST_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
@@ -33,7 +42,7 @@ export async function insertTsvRows(
       const message = cause instanceof Error ? cause.message : String(cause);
       if (attempt >= attempts || !looksTransient(message)) {
         throw new StoreError(
-          `inserting ${batch.rows.length} rows into ${batch.table}: ${message}`,
+          `inserting ${batch.rows.length + encodedRows} rows into ${batch.table}: ${message}`,
           cause,
           looksTransient(message),
         );

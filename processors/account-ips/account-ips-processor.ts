@@ -2,12 +2,14 @@ import { parseDuration } from "../../runtime/duration.js";
 import { ConfigError } from "../../runtime/errors.js";
 import { createNetworkList } from "../../runtime/network-list.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
+import type { ParsedMailChunk } from "../parse-worker/parsed-mail-chunk.js";
 import { createAccountState, flushSourceWatermark } from "./account-state.js";
 import type { AddressLocation } from "./address-records.js";
 import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
+import { foldParsedChunk, ParsedPairNames } from "./fold-parsed-chunk.js";
 import { networksOf } from "./ip-networks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
@@ -16,6 +18,8 @@ const NOT_STARTED = Number.MIN_SAFE_INTEGER;
 
 export type AccountIpsProcessor = {
   fold(fact: AuthFact): void;
+  /** Folds a chunk parsed by the parse worker (same result as folding its events one by one). */
+  foldParsed(chunk: ParsedMailChunk): void;
   /** Declares a source before its first event, so windows stay open until it has caught up. */
   beginSource(sourceId: string): void;
   /** A finished or idle source sends again. */
@@ -64,6 +68,7 @@ export function createAccountIpsProcessor(deps: {
   const windowNames = windows.map((window) => window.name);
   let state = createAccountState(windowNames);
   let finished = new Set<string>();
+  const pairNames = new ParsedPairNames();
 
   const locateCache = new Map<string, AddressLocation>();
   const locate = (ip: string): AddressLocation => {
@@ -106,6 +111,9 @@ export function createAccountIpsProcessor(deps: {
     fold(fact) {
       foldEvent(state, fact, foldContext);
     },
+    foldParsed(chunk) {
+      foldParsedChunk(state, chunk, pairNames, foldContext);
+    },
     beginSource(sourceId) {
       if (!state.sourceWatermarks.has(sourceId)) state.sourceWatermarks.set(sourceId, NOT_STARTED);
     },
@@ -130,14 +138,13 @@ export function createAccountIpsProcessor(deps: {
       return snapshotState(state, finished);
     },
     restore(snapshot) {
-      const restored = restoreState(snapshot, windowNames);
+      const restored = restoreState(snapshot, windowNames, allowlistedAddress);
       state = restored.state;
       finished = restored.finished;
       foldContext.watermark = watermark();
     },
     stats() {
-      let openWindows = 0;
-      for (const open of state.userWindows) openWindows += open.size;
+      const openWindows = state.windows.openCount;
       return {
         users: state.userNames.length,
         addresses: state.records.count,

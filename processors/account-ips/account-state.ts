@@ -18,14 +18,14 @@ export type AccountState = {
   windowCount: number;
   userIds: Map<string, number>;
   userNames: string[];
+  /** Records by the pair numbers of the parse worker whose chunks are folded (see foldParsedChunk). */
+  parsedPairs: { numbering: string; records: Int32Array };
   /** (user, IPv4 address as a 32-bit number) -> record id. */
   ipv4Records: PairTable;
   /** `${user id} ${address}` -> record id, for addresses that are not IPv4. */
   otherRecords: Map<string, number>;
   /** Per (user, network id): the earliest event time it was seen for this user. */
   networkSightings: NetworkSightings;
-  /** Per user and configured window (`user * windowCount + spec`): open windows by ordinal (start / size). */
-  userWindows: Map<number, number>[];
   /** Per user and configured window: the slot of the window the last event fell in (-1: none). */
   currentWindow: Int32Array;
   records: AddressRecords;
@@ -56,10 +56,10 @@ export function createAccountState(windowNames: readonly string[]): AccountState
     windowCount: windowNames.length,
     userIds: new Map(),
     userNames: [],
+    parsedPairs: { numbering: "", records: new Int32Array(0) },
     ipv4Records: new PairTable(),
     otherRecords: new Map(),
     networkSightings: new NetworkSightings(),
-    userWindows: [],
     currentWindow: new Int32Array(0),
     records: new AddressRecords(),
     windows: new OpenWindows(),
@@ -88,7 +88,6 @@ export function addUser(state: AccountState, name: string): number {
     state.currentWindow = grownColumn(state.currentWindow, nextCapacity(before, needed));
     state.currentWindow.fill(-1, before);
   }
-  for (let spec = 0; spec < state.windowCount; spec++) state.userWindows.push(new Map());
   return id;
 }
 
@@ -105,6 +104,7 @@ export function addRecord(
   user: number,
   ip: string,
   location: AddressLocation,
+  allowlisted: boolean,
   ts: number,
   offset: number,
 ): number {
@@ -117,6 +117,7 @@ export function addRecord(
       network16: state.networks16.id(location.network16),
       country: state.countries.id(location.country),
     },
+    allowlisted,
     ts,
     offset,
   );

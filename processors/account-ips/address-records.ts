@@ -25,6 +25,8 @@ export const RecordField = {
   /** Interned id of the country. */
   country: 9,
   asn: 10,
+  /** 1 when the address lies in an allowlisted network: it never counts towards a window. */
+  allowlisted: 11,
 } as const;
 type Field = (typeof RecordField)[keyof typeof RecordField];
 const STRIDE = 12;
@@ -50,7 +52,15 @@ export class AddressRecords {
     this.data[record * STRIDE + field] = value;
   }
 
-  add(user: number, ip: string, location: AddressLocation, ids: LocationIds, ts: number, offset: number): number {
+  add(
+    user: number,
+    ip: string,
+    location: AddressLocation,
+    ids: LocationIds,
+    allowlisted: boolean,
+    ts: number,
+    offset: number,
+  ): number {
     const record = this.count;
     if ((record + 1) * STRIDE > this.data.length) {
       const grown = new Float64Array(nextCapacity(this.data.length / STRIDE, record + 1) * STRIDE);
@@ -71,6 +81,7 @@ export class AddressRecords {
     data[base + RecordField.network16] = ids.network16;
     data[base + RecordField.country] = ids.country;
     data[base + RecordField.asn] = location.asn;
+    data[base + RecordField.allowlisted] = allowlisted ? 1 : 0;
     this.ip.push(ip);
     this.location.push(location);
     return record;

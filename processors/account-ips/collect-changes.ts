@@ -71,21 +71,27 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
   const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
   if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
     let earliestEnd = Number.POSITIVE_INFINITY;
-    for (let key = 0; key < state.userWindows.length; key++) {
-      const open = state.userWindows[key] as Map<number, number>;
-      for (const [ordinal, slot] of open) {
-        const end = windows.field(slot, WindowField.end);
-        const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
-        if (end <= closeBefore) {
-          if (changed) emit(slot);
-          open.delete(ordinal);
-          if (state.currentWindow[key] === slot) state.currentWindow[key] = -1;
-          windows.close(slot);
-        } else {
-          if (context.flushOpen === true && changed) emit(slot);
-          if (end < earliestEnd) earliestEnd = end;
-        }
+    const owners = state.userNames.length * state.windowCount;
+    let current = -1;
+    let currentClosed = false;
+    const closing = (slot: number): boolean => {
+      const end = windows.field(slot, WindowField.end);
+      const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
+      if (end <= closeBefore) {
+        if (changed) emit(slot);
+        if (slot === current) currentClosed = true;
+        return true;
       }
+      if (context.flushOpen === true && changed) emit(slot);
+      if (end < earliestEnd) earliestEnd = end;
+      return false;
+    };
+    for (let owner = 0; owner < owners; owner++) {
+      if (windows.newest(owner) < 0) continue;
+      current = state.currentWindow[owner] as number;
+      currentClosed = false;
+      windows.closeWhere(owner, closing);
+      if (currentClosed) state.currentWindow[owner] = -1;
     }
     state.earliestEnd = earliestEnd;
   }

@@ -28,31 +28,62 @@ export type FoldContext = {
   writeEveryChange: boolean;
 };
 
-/**
- * Folds one authentication into the state: the (user, ip) history always, the
- * event-time windows unless the window has already closed (then the event is
- * counted as late). Pure apart from mutating `state`; every aggregate is a
- * min, max, sum or set union, so the result does not depend on the order of
- * events inside the lateness bound. This is the hot path: two map look-ups,
- * then numbers in typed arrays; no allocation but for new users, addresses
- * and windows.
- */
+/** Folds one authentication, named by strings (the scaled-out stage, tests). */
 export function foldEvent(state: AccountState, fact: AuthFact, context: FoldContext): void {
-  if (fact.sourceId !== state.currentSource) {
+  const user = state.userIds.get(fact.user) ?? addUser(state, fact.user);
+  let record = findRecord(state, user, fact.ip);
+  if (record < 0) record = newRecord(state, user, fact.ip, fact.ts, fact.offset, context);
+  foldLogin(state, user, record, fact.ts, fact.success, fact.sourceId, fact.offset, context);
+}
+
+/** The record of a (user, address) pair seen for the first time, located and checked against the allowlist once. */
+export function newRecord(
+  state: AccountState,
+  user: number,
+  ip: string,
+  ts: number,
+  offset: number,
+  context: FoldContext,
+): number {
+  const record = addRecord(state, user, ip, context.locate(ip), context.allowlistedAddress(ip), ts, offset);
+  noteNetworkSeen(state, user, state.records.field(record, RecordField.network), ts);
+  return record;
+}
+
+/**
+ * Folds one authentication into the state, its user and record already
+ * found: the (user, ip) history always, the event-time windows unless the
+ * window has already closed (then the event is counted as late). Pure apart
+ * from mutating `state`; every aggregate is a min, max, sum or set union, so
+ * the result does not depend on the order of events inside the lateness
+ * bound. This is the hot path: numbers in typed arrays, no allocation but for
+ * new windows.
+ */
+export function foldLogin(
+  state: AccountState,
+  user: number,
+  record: number,
+  ts: number,
+  success: boolean,
+  sourceId: string,
+  offset: number,
+  context: FoldContext,
+): void {
+  if (sourceId !== state.currentSource) {
     flushSourceWatermark(state);
-    state.currentSource = fact.sourceId;
-    state.currentSourceMax = state.sourceWatermarks.get(fact.sourceId) ?? Number.NEGATIVE_INFINITY;
+    state.currentSource = sourceId;
+    state.currentSourceMax = state.sourceWatermarks.get(sourceId) ?? Number.NEGATIVE_INFINITY;
   }
-  const ts = fact.ts;
   if (ts > state.currentSourceMax) state.currentSourceMax = ts;
 
-  const user = state.userIds.get(fact.user) ?? addUser(state, fact.user);
-  const record = foldHistory(state, user, fact, context);
+  const records = state.records;
+  if (records.countLogin(record, ts, success, offset))
+    noteNetworkSeen(state, user, records.field(record, RecordField.network), ts);
   markRecordDirty(state, record);
-  if (context.allowlistedAddress(fact.ip)) return;
+  if (records.field(record, RecordField.allowlisted) === 1) return;
 
   const windows = state.windows;
-  const network = state.records.field(record, RecordField.network);
+  const network = records.field(record, RecordField.network);
   const closedBefore = context.watermark - context.lateness;
   const specs = context.windows;
   for (let spec = 0; spec < specs.length; spec++) {
@@ -60,27 +91,21 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
     let slot = state.currentWindow[key] as number;
     if (slot < 0 || ts < windows.field(slot, WindowField.start) || ts >= windows.field(slot, WindowField.end)) {
       const size = (specs[spec] as FoldContext["windows"][number]).size;
-      // Windows are keyed by their ordinal (hours or days since the epoch): small integers hash fast.
-      const ordinal = Math.floor(ts / size);
-      const start = ordinal * size;
-      const open = state.userWindows[key] as Map<number, number>;
-      const known = open.get(ordinal);
-      if (known === undefined) {
+      const start = Math.floor(ts / size) * size;
+      slot = windows.find(key, start);
+      if (slot < 0) {
         if (start + size <= closedBefore) {
           state.lateEvents += 1;
           continue;
         }
-        slot = windows.open(user, spec, start, start + size);
-        open.set(ordinal, slot);
+        slot = windows.open(key, user, spec, start, start + size);
         if (start + size < state.earliestEnd) state.earliestEnd = start + size;
-      } else {
-        slot = known;
       }
       state.currentWindow[key] = slot;
     }
     // Distinct addresses and networks count successful logins only: failures are
     // password guessing from anywhere and say nothing about who holds the account.
-    if (!windows.countLogin(slot, ts, fact.success, record, network)) {
+    if (!windows.countLogin(slot, ts, success, record, network)) {
       if (context.writeEveryChange) queueWindow(state, slot);
       continue;
     }
@@ -99,19 +124,6 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
   }
 }
 
-function foldHistory(state: AccountState, user: number, fact: AuthFact, context: FoldContext): number {
-  const records = state.records;
-  const ts = fact.ts;
-  let record = findRecord(state, user, fact.ip);
-  if (record < 0) {
-    record = addRecord(state, user, fact.ip, context.locate(fact.ip), ts, fact.offset);
-    noteNetworkSeen(state, user, records.field(record, RecordField.network), ts);
-  }
-  if (records.countLogin(record, ts, fact.success, fact.offset))
-    noteNetworkSeen(state, user, records.field(record, RecordField.network), ts);
-  return record;
-}
-
 /** A network's first sighting is the earliest first sighting of its addresses: only those can lower it. */
 function noteNetworkSeen(state: AccountState, user: number, network: number, ts: number): void {
   const sighting = state.networkSightings.note(user, network, ts);
@@ -119,7 +131,7 @@ function noteNetworkSeen(state: AccountState, user: number, network: number, ts:
   // line from another source): they no longer count it as new, so they are written again.
   if (!sighting.changed || sighting.previous === undefined) return;
   for (let spec = 0; spec < state.windowCount; spec++) {
-    for (const slot of (state.userWindows[user * state.windowCount + spec] as Map<number, number>).values())
+    for (const slot of state.windows.windowsOf(user * state.windowCount + spec))
       if (state.windows.field(slot, WindowField.start) > ts) queueWindow(state, slot);
   }
 }

@@ -1,4 +1,4 @@
-import { nextCapacity } from "./table-capacity.js";
+import { grownColumn, nextCapacity } from "./table-capacity.js";
 
 /** Addresses kept inside a window's own fields; a window with more moves them to sets. */
 const INLINE = 4;
@@ -28,7 +28,8 @@ export const WindowField = {
   user: 12,
   /** Index of the configured window. */
   spec: 13,
-  live: 14,
+  /** The owner's next older open window of the same configured window (-1: none). */
+  next: 14,
 } as const;
 type Field = (typeof WindowField)[keyof typeof WindowField];
 const INLINE_RECORDS = 16;
@@ -67,6 +68,55 @@ export class OpenWindows {
   private data = new Float64Array(0);
   private readonly many: (ManyAddresses | undefined)[] = [];
   readonly shape: (WindowShape | undefined)[] = [];
+  /**
+   * Per owner (`user * configured windows + spec`): its newest open window (-1: none); each window links
+   * to the next older one. An owner has one to a few open windows: a short walk, no Map per owner.
+   */
+  private heads = new Int32Array(0);
+  /** Open windows right now. */
+  openCount = 0;
+
+  /** The newest open window of an owner, or -1. */
+  newest(owner: number): number {
+    return owner < this.heads.length ? (this.heads[owner] as number) : -1;
+  }
+
+  /** The owner's open window starting at `start`, or -1. Its list is newest first: the walk stops at an older one. */
+  find(owner: number, start: number): number {
+    let slot = this.newest(owner);
+    while (slot >= 0) {
+      const slotStart = this.data[slot * STRIDE + WindowField.start] as number;
+      if (slotStart === start) return slot;
+      if (slotStart < start) return -1;
+      slot = this.data[slot * STRIDE + WindowField.next] as number;
+    }
+    return -1;
+  }
+
+  /** An owner's open windows, oldest first (by start). */
+  windowsOf(owner: number): number[] {
+    const slots: number[] = [];
+    for (let slot = this.newest(owner); slot >= 0; slot = this.data[slot * STRIDE + WindowField.next] as number)
+      slots.push(slot);
+    return slots.reverse();
+  }
+
+  /** Closes the owner's windows `shouldClose` picks (after it has seen them); the others stay, in order. */
+  closeWhere(owner: number, shouldClose: (slot: number) => boolean): void {
+    let previous = -1;
+    let slot = this.newest(owner);
+    while (slot >= 0) {
+      const next = this.data[slot * STRIDE + WindowField.next] as number;
+      if (shouldClose(slot)) {
+        if (previous < 0) this.heads[owner] = next;
+        else this.data[previous * STRIDE + WindowField.next] = next;
+        this.release(slot);
+      } else {
+        previous = slot;
+      }
+      slot = next;
+    }
+  }
 
   field(slot: number, field: Field): number {
     return this.data[slot * STRIDE + field] as number;
@@ -76,7 +126,8 @@ export class OpenWindows {
     this.data[slot * STRIDE + field] = value;
   }
 
-  open(user: number, spec: number, start: number, end: number): number {
+  /** Opens a window for an owner (`user * configured windows + spec`); at most one per start. */
+  open(owner: number, user: number, spec: number, start: number, end: number): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.high++;
@@ -86,27 +137,48 @@ export class OpenWindows {
         this.data = grown;
       }
     }
+    if (owner >= this.heads.length) {
+      const before = this.heads.length;
+      this.heads = grownColumn(this.heads, nextCapacity(before, owner + 1));
+      this.heads.fill(-1, before);
+    }
     const base = slot * STRIDE;
     const data = this.data;
-    data.fill(0, base, base + STRIDE);
     data[base + WindowField.start] = start;
     data[base + WindowField.end] = end;
+    data[base + WindowField.events] = 0;
+    data[base + WindowField.logins] = 0;
+    data[base + WindowField.failures] = 0;
     data[base + WindowField.firstLogin] = Number.POSITIVE_INFINITY;
     data[base + WindowField.lastLogin] = Number.NEGATIVE_INFINITY;
+    data[base + WindowField.addresses] = 0;
+    data[base + WindowField.networks] = 0;
+    data[base + WindowField.alertedLevel] = 0;
+    data[base + WindowField.queued] = 0;
     data[base + WindowField.emittedEvents] = -1;
     data[base + WindowField.user] = user;
     data[base + WindowField.spec] = spec;
-    data[base + WindowField.live] = 1;
+    // Into the owner's list by start, newest first (in-order lines always open the newest: the head).
+    let previous = -1;
+    let after = this.heads[owner] as number;
+    while (after >= 0 && (data[after * STRIDE + WindowField.start] as number) > start) {
+      previous = after;
+      after = data[after * STRIDE + WindowField.next] as number;
+    }
+    data[base + WindowField.next] = after;
+    if (previous < 0) this.heads[owner] = slot;
+    else data[previous * STRIDE + WindowField.next] = slot;
     this.many[slot] = undefined;
     this.shape[slot] = undefined;
+    this.openCount += 1;
     return slot;
   }
 
-  close(slot: number): void {
-    this.data[slot * STRIDE + WindowField.live] = 0;
+  private release(slot: number): void {
     this.many[slot] = undefined;
     this.shape[slot] = undefined;
     this.free.push(slot);
+    this.openCount -= 1;
   }
 
   /**

@@ -71,7 +71,7 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
   for (let user = 0; user < state.userNames.length; user++) {
     const win: StateSnapshot["users"][number]["win"] = [];
     for (let spec = 0; spec < state.windowCount; spec++) {
-      for (const slot of (state.userWindows[user * state.windowCount + spec] as Map<number, number>).values()) {
+      for (const slot of windows.windowsOf(user * state.windowCount + spec)) {
         const ips: string[] = [];
         const addresses = windows.field(slot, WindowField.addresses);
         for (let index = 0; index < addresses; index++) ips.push(records.ip[windows.addressAt(slot, index)] as string);
@@ -124,6 +124,7 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
 export function restoreState(
   snapshot: StateSnapshot,
   windowNames: readonly string[],
+  allowlistedAddress: (ip: string) => boolean,
 ): { state: AccountState; finished: Set<string> } {
   const state = createAccountState(windowNames);
   const { records, windows } = state;
@@ -143,7 +144,7 @@ export function restoreState(
       country,
     ] of u.ips) {
       const location: AddressLocation = { network, network16, asn, asName, country };
-      const record = addRecord(state, user, ip, location, firstSeen, firstOffset);
+      const record = addRecord(state, user, ip, location, allowlistedAddress(ip), firstSeen, firstOffset);
       records.setField(record, RecordField.lastSeen, lastSeen);
       records.setField(record, RecordField.logins, logins);
       records.setField(record, RecordField.failures, failures);
@@ -152,7 +153,7 @@ export function restoreState(
     for (const w of u.win) {
       const spec = windowNames.indexOf(w.w);
       if (spec < 0) continue; // a window no longer configured
-      const slot = windows.open(user, spec, w.s, w.e);
+      const slot = windows.open(user * state.windowCount + spec, user, spec, w.s, w.e);
       for (const ip of w.ips) {
         const record = findRecord(state, user, ip);
         if (record >= 0) windows.addAddress(slot, record, records.field(record, RecordField.network));
@@ -164,10 +165,6 @@ export function restoreState(
       windows.setField(slot, WindowField.events, w.events);
       windows.setField(slot, WindowField.alertedLevel, w.alerted);
       windows.setField(slot, WindowField.emittedEvents, w.emitted);
-      (state.userWindows[user * state.windowCount + spec] as Map<number, number>).set(
-        Math.floor(w.s / (w.e - w.s)),
-        slot,
-      );
       if (w.e < state.earliestEnd) state.earliestEnd = w.e;
     }
   }

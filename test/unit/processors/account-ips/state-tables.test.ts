@@ -58,7 +58,7 @@ describe("OpenWindows", () => {
         fc.array(fc.nat(2), { maxLength: 20 }),
         (logins, closes) => {
           const windows = new OpenWindows();
-          const slots = [0, 1, 2, 3].map((user) => windows.open(user, 0, 0, 10));
+          const slots = [0, 1, 2, 3].map((user) => windows.open(user, user, 0, 0, 10));
           const model = slots.map(() => ({ records: [] as number[], networks: [] as number[] }));
           for (const [window, record] of logins) {
             const slot = slots[window] as number;
@@ -81,11 +81,13 @@ describe("OpenWindows", () => {
           // A freed slot comes back empty.
           for (const window of closes) {
             const slot = slots[window] as number;
-            windows.close(slot);
-            const reopened = windows.open(9, 1, 20, 30);
+            windows.closeWhere(window, (candidate) => candidate === slot);
+            expect(windows.newest(window)).toBe(-1);
+            const reopened = windows.open(window, 9, 1, 20, 30);
             expect(windows.field(reopened, WindowField.addresses)).toBe(0);
             expect(windows.networkIds(reopened)).toEqual([]);
             expect(windows.field(reopened, WindowField.user)).toBe(9);
+            expect(windows.find(window, 20)).toBe(reopened);
             slots[window] = reopened;
             model[window] = { records: [], networks: [] };
           }

@@ -1,0 +1,74 @@
+import { Worker } from "node:worker_threads";
+import type { LineChunk } from "../../ingest/line-chunk.js";
+import type { MailLineParserOptions } from "../parse/mail-line-parser.js";
+import type { ParseWorkerReply, ParseWorkerRequest } from "./parse-worker-messages.js";
+import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
+
+export type MailParseWorker = {
+  /** Registers a parser (format, zone, reference time) and returns its id for `parse`. */
+  defineParser(options: MailLineParserOptions): number;
+  /** Parses a chunk on the worker thread; answers come back in the order asked. */
+  parse(parserId: number, chunk: LineChunk): Promise<ParsedMailChunk>;
+  close(): Promise<void>;
+};
+
+/**
+ * A worker thread that parses mail log chunks (processors/parse-worker/parse-worker.ts),
+ * so that an import parses on one core while it aggregates and writes on the
+ * other. A failure in the worker rejects every chunk waiting for it.
+ */
+export function createMailParseWorker(options: { encodeRows?: boolean } = {}): MailParseWorker {
+  const encodeRows = options.encodeRows ?? true;
+  const worker = new Worker(new URL("./parse-worker.js", import.meta.url), {
+    // The young generation the executable asks for (bin/vigil.ts): parsing makes short-lived strings.
+    resourceLimits: { maxYoungGenerationSizeMb: 192 },
+  });
+  const waiting: { resolve(chunk: ParsedMailChunk): void; reject(error: Error): void }[] = [];
+  let failure: Error | null = null;
+  let nextParserId = 0;
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const request of waiting.splice(0)) request.reject(error);
+  };
+  worker.on("message", (reply: ParseWorkerReply) => {
+    const request = waiting.shift();
+    if (request === undefined) return;
+    if (reply.type === "parsed") request.resolve(reply.chunk);
+    else request.reject(new Error(`parse worker failed: ${reply.message}`));
+  });
+  worker.on("error", (error) => failAll(error));
+  worker.on("exit", (code) => failAll(new Error(`parse worker exited (code ${code})`)));
+  const send = (request: ParseWorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
+
+  return {
+    defineParser(options) {
+      const parserId = nextParserId++;
+      send({ type: "parser", parserId, options });
+      return parserId;
+    },
+    parse(parserId, chunk) {
+      if (failure !== null) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        // A copy of exactly the chunk's bytes, moved to the worker (a view would clone its whole buffer).
+        const data = new Uint8Array(chunk.data);
+        send(
+          {
+            type: "chunk",
+            parserId,
+            sourceId: chunk.sourceId,
+            path: chunk.path,
+            startOffset: chunk.startOffset,
+            data,
+            encodeRows,
+          },
+          [data.buffer],
+        );
+      });
+    },
+    async close() {
+      failure ??= new Error("parse worker closed");
+      await worker.terminate();
+    },
+  };
+}

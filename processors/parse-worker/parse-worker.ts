@@ -1,0 +1,39 @@
+/**
+ * The parse worker's thread: parses chunks of mail log lines with the same
+ * parsers as the main thread and answers each with a ParsedMailChunk, so
+ * parsing and encoding the events' rows use one core while the aggregation
+ * and the store use the other. Started by createMailParseWorker.
+ */
+import { parentPort } from "node:worker_threads";
+import { createMailLineParser, type MailLineParser } from "../parse/mail-line-parser.js";
+import type { ParseWorkerReply, ParseWorkerRequest } from "./parse-worker-messages.js";
+import { transferablesOf } from "./parsed-mail-chunk.js";
+import { ParsedMailChunkBuilder } from "./parsed-mail-chunk-builder.js";
+
+const port = parentPort;
+if (port === null) throw new Error("parse-worker.js runs as a worker thread, not on its own");
+const parsers = new Map<number, MailLineParser>();
+const builder = new ParsedMailChunkBuilder();
+
+port.on("message", (request: ParseWorkerRequest) => {
+  try {
+    if (request.type === "parser") {
+      parsers.set(request.parserId, createMailLineParser(request.options));
+      return;
+    }
+    const parser = parsers.get(request.parserId);
+    if (parser === undefined) throw new Error(`parse worker: no parser ${request.parserId}`);
+    const data = Buffer.from(request.data.buffer, request.data.byteOffset, request.data.byteLength);
+    builder.begin(request.sourceId, request.path, request.encodeRows);
+    parser.parseChunk(data, request.startOffset, builder);
+    const chunk = builder.take(request.startOffset, request.startOffset + data.length);
+    const reply: ParseWorkerReply = { type: "parsed", chunk };
+    port.postMessage(reply, transferablesOf(chunk));
+  } catch (error) {
+    const reply: ParseWorkerReply = {
+      type: "failed",
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+    port.postMessage(reply);
+  }
+});

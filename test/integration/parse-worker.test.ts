@@ -1,0 +1,135 @@
+import { statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, test } from "vitest";
+import { tempDir } from "../helpers/vigil-cli.js";
+
+// The parse worker runs compiled code (a worker thread loads dist/), so this test uses dist/ throughout.
+const dist = resolve(import.meta.dirname, "..", "..", "dist");
+const load = async <Module>(path: string): Promise<Module> => (await import(join(dist, path))) as Module;
+type Modules = {
+  readFileChunks: typeof import("../../ingest/read-file-chunks.js").readFileChunks;
+  createAccountIpsProcessor: typeof import("../../processors/account-ips/account-ips-processor.js").createAccountIpsProcessor;
+  loadAsnDatabase: typeof import("../../processors/account-ips/asn-database.js").loadAsnDatabase;
+  createMailLineParser: typeof import("../../processors/parse/mail-line-parser.js").createMailLineParser;
+  createMailParseWorker: typeof import("../../processors/parse-worker/mail-parse-worker.js").createMailParseWorker;
+  encodeEventRow: typeof import("../../processors/mail-rows.js").encodeEventRow;
+  AccountIpsSchema: typeof import("../../schemas/config.js").AccountIpsSchema;
+  buildMailScenario: typeof import("../../demo/mail-scenario.js").buildMailScenario;
+  writeMailLogs: typeof import("../../demo/write-mail-logs.js").writeMailLogs;
+};
+async function modules(): Promise<Modules> {
+  return {
+    ...(await load<Pick<Modules, "readFileChunks">>("ingest/read-file-chunks.js")),
+    ...(await load<Pick<Modules, "createAccountIpsProcessor">>("processors/account-ips/account-ips-processor.js")),
+    ...(await load<Pick<Modules, "loadAsnDatabase">>("processors/account-ips/asn-database.js")),
+    ...(await load<Pick<Modules, "createMailLineParser">>("processors/parse/mail-line-parser.js")),
+    ...(await load<Pick<Modules, "createMailParseWorker">>("processors/parse-worker/mail-parse-worker.js")),
+    ...(await load<Pick<Modules, "encodeEventRow">>("processors/mail-rows.js")),
+    ...(await load<Pick<Modules, "AccountIpsSchema">>("schemas/config.js")),
+    ...(await load<Pick<Modules, "buildMailScenario">>("demo/mail-scenario.js")),
+    ...(await load<Pick<Modules, "writeMailLogs">>("demo/write-mail-logs.js")),
+  };
+}
+
+const hostileLines = [
+  "Nov 24 10:00:00 mx1 dovecot: imap-login: Login: user=<Jürgen@Exämple.de>, method=PLAIN, rip=2001:db8::7, lip=::1, mpid=1, TLS",
+  "Nov 24 10:00:01 mx1 dovecot: imap-login: Login: user=<ユーザー>, method=PLAIN, rip=::ffff:192.0.2.7, lip=::1, mpid=2, TLS",
+  "Nov 24 10:00:02 mx1 dovecot: imap-login: Login: user=<x;touch /tmp/pwned>, method=PLAIN, rip=[2001:db8::7], lip=::1, mpid=3",
+  "Nov 24 10:00:03 mx1 dovecot: imap-login: Login: user=<jürgen@exämple.de>, method=PLAIN, rip=192.0.2.7, lip=::1, mpid=4",
+  "Nov 24 10:00:04 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.3]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+  "Nov 24 10:00:05 mx1 postfix/smtpd[1]: 4F1: client=unknown[203.0.113.5], sasl_method=PLAIN, sasl_username=Ann\tTab",
+];
+
+describe("parse worker", () => {
+  test("an import through the parse worker aggregates exactly like parsing on the main thread, rows and state alike", async () => {
+    const m = await modules();
+    const dir = tempDir("parse-worker");
+    const end = Date.UTC(2026, 10, 25);
+    const scenario = m.buildMailScenario({ seed: 9, users: 300, start: end - 12 * 3_600_000, hours: 12 });
+    const written = await m.writeMailLogs({ scenario, dir, seed: 9 });
+    const hostile = join(dir, "hostile.log");
+    writeFileSync(
+      hostile,
+      Buffer.concat([
+        Buffer.from(`${hostileLines.join("\n")}\n`),
+        Buffer.from([0xff, 0xfe, 0x0a]),
+        Buffer.from(`${hostileLines[0]?.replace("Jürgen", "J\uFFFDrgen")}\n`),
+      ]),
+    );
+    const files = [
+      ...written.files.map((file) => ({ path: file.path, format: file.format })),
+      { path: hostile, format: "auto" },
+    ];
+    const config = m.AccountIpsSchema.parse({});
+    const asnDatabase = m.loadAsnDatabase();
+    const chunkBytes = 64 * 1024; // many chunks, so pairs first seen in one are met again in later ones
+
+    const summarize = (processor: ReturnType<Modules["createAccountIpsProcessor"]>, rows: string[]) => {
+      const changes = processor.collect({ closeAll: true, flushOpen: true });
+      for (const kind of ["history", "windows", "alerts"] as const)
+        for (const row of changes[kind]) rows.push(`${kind} ${JSON.stringify(row)}`);
+      return { rows: rows.sort(), snapshot: processor.snapshot() };
+    };
+    const options = (path: string, format: string) => ({
+      format,
+      fieldMaps: {},
+      timezone: "UTC",
+      referenceTime: statSync(path).mtimeMs,
+    });
+
+    // On the main thread, one event at a time.
+    const direct = m.createAccountIpsProcessor({ config, asnDatabase });
+    const directRows: string[] = [];
+    const directEvents: string[] = [];
+    for (const file of files) {
+      const parser = m.createMailLineParser(options(file.path, file.format));
+      for await (const chunk of m.readFileChunks(file.path, { chunkBytes })) {
+        parser.parseChunk(chunk.data, chunk.startOffset, {
+          event(event, offset) {
+            directEvents.push(m.encodeEventRow(event, chunk.sourceId, offset));
+            direct.fold({ ...event, sourceId: chunk.sourceId, offset });
+          },
+          unparsed() {},
+          skipped() {},
+        });
+        for (const kind of ["history", "windows", "alerts"] as const)
+          for (const row of direct.collect()[kind]) directRows.push(`${kind} ${JSON.stringify(row)}`);
+      }
+      direct.finishSource((await m.readFileChunks(file.path).next()).value?.sourceId ?? "");
+    }
+
+    // Through the worker, with the state saved and restored half-way.
+    const viaWorker = m.createAccountIpsProcessor({ config, asnDatabase });
+    const worker = m.createMailParseWorker();
+    const workerRows: string[] = [];
+    const workerEvents: string[] = [];
+    let chunks = 0;
+    try {
+      for (const file of files) {
+        const parserId = worker.defineParser(options(file.path, file.format));
+        let sourceId = "";
+        for await (const chunk of m.readFileChunks(file.path, { chunkBytes })) {
+          const parsed = await worker.parse(parserId, chunk);
+          sourceId = parsed.sourceId;
+          viaWorker.foldParsed(parsed);
+          workerEvents.push(...Buffer.from(parsed.eventRows).toString("utf8").split("\n").slice(0, -1));
+          for (const kind of ["history", "windows", "alerts"] as const)
+            for (const row of viaWorker.collect()[kind]) workerRows.push(`${kind} ${JSON.stringify(row)}`);
+          if (++chunks === 7) viaWorker.restore(JSON.parse(JSON.stringify(viaWorker.snapshot())));
+        }
+        viaWorker.finishSource(sourceId);
+      }
+    } finally {
+      await worker.close();
+    }
+
+    expect(chunks).toBeGreaterThan(7);
+    expect(workerEvents).toEqual(directEvents);
+    expect(workerEvents.some((row) => row.includes("2001:db8::7"))).toBe(true);
+    const fromWorker = summarize(viaWorker, workerRows);
+    const fromDirect = summarize(direct, directRows);
+    expect(fromWorker.rows.length).toBeGreaterThan(1000);
+    expect(fromWorker.rows).toEqual(fromDirect.rows);
+    expect(fromWorker.snapshot).toEqual(fromDirect.snapshot);
+  }, 120_000);
+});
