@@ -19,6 +19,8 @@ export async function insertTsvRows(
     rows: readonly string[];
     /** More rows already encoded: chunks of whole lines, each ending with "\n" (`rows` of them in all). */
     encoded?: { chunks: readonly Uint8Array[]; rows: number };
+    /** ClickHouse settings for this insert. */
+    settings?: Record<string, string | number>;
   },
   retry: { attempts?: number; firstDelayMs?: number } = {},
 ): Promise<void> {
@@ -36,6 +38,7 @@ export async function insertTsvRows(
         values: Readable.from([body], { objectMode: false }),
         format: "TabSeparated",
         columns: [...batch.columns] as [string, ...string[]],
+        ...(batch.settings === undefined ? {} : { clickhouse_settings: batch.settings }),
       });
       return;
     } catch (cause) {

@@ -1,6 +1,7 @@
 import { type AddressLocation, AddressRecords, RecordField } from "./address-records.js";
 import { InternedStrings } from "./interned-strings.js";
 import { ipv4Number } from "./ipv4-number.js";
+import { NetworkKeys } from "./network-keys.js";
 import { NetworkSightings } from "./network-sightings.js";
 import { OpenWindows, WindowField } from "./open-windows.js";
 import { PairTable } from "./pair-table.js";
@@ -30,8 +31,7 @@ export type AccountState = {
   currentWindow: Int32Array;
   records: AddressRecords;
   windows: OpenWindows;
-  networks: InternedStrings;
-  networks16: InternedStrings;
+  networkKeys: NetworkKeys;
   countries: InternedStrings;
   /** Highest event time seen per source: the watermark is the lowest of the active ones. */
   sourceWatermarks: Map<string, number>;
@@ -63,8 +63,7 @@ export function createAccountState(windowNames: readonly string[]): AccountState
     currentWindow: new Int32Array(0),
     records: new AddressRecords(),
     windows: new OpenWindows(),
-    networks: new InternedStrings(),
-    networks16: new InternedStrings(),
+    networkKeys: new NetworkKeys(),
     countries: new InternedStrings(),
     sourceWatermarks: new Map(),
     currentSource: "",
@@ -108,20 +107,20 @@ export function addRecord(
   ts: number,
   offset: number,
 ): number {
+  const ipv4 = ipv4Number(ip);
   const record = state.records.add(
     user,
     ip,
     location,
     {
-      network: state.networks.id(location.network),
-      network16: state.networks16.id(location.network16),
+      network: state.networkKeys.network(ipv4, location),
+      network16: state.networkKeys.network16(ipv4, location),
       country: state.countries.id(location.country),
     },
     allowlisted,
     ts,
     offset,
   );
-  const ipv4 = ipv4Number(ip);
   if (ipv4 >= 0) state.ipv4Records.insert(user, ipv4, record);
   else state.otherRecords.set(`${user} ${ip}`, record);
   return record;

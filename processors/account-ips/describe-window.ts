@@ -133,7 +133,7 @@ export function alertFor(row: WindowRow, state: AccountState, slot: number, fire
     sample_networks: windows
       .networkIds(slot)
       .slice(0, 20)
-      .map((network) => state.networks.name(network)),
+      .map((network) => state.networkKeys.networkName(network)),
   };
   const verdictWords = row.verdict === "likely-compromise" ? "likely compromised" : "suspicious";
   return {

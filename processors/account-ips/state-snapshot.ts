@@ -64,7 +64,7 @@ export function snapshotState(state: AccountState, finished: Iterable<string>): 
   const netsOf = state.userNames.map((): [string, number][] => []);
   for (let entry = 0; entry < sightings.count; entry++) {
     netsOf[sightings.user[entry] as number]?.push([
-      state.networks.name(sightings.network[entry] as number),
+      state.networkKeys.networkName(sightings.network[entry] as number),
       sightings.firstSeen[entry] as number,
     ]);
   }
@@ -149,7 +149,7 @@ export function restoreState(
       records.setField(record, RecordField.logins, logins);
       records.setField(record, RecordField.failures, failures);
     }
-    for (const [network, ts] of u.nets) state.networkSightings.add(user, state.networks.id(network), ts);
+    for (const [network, ts] of u.nets) state.networkSightings.add(user, state.networkKeys.networkOfName(network), ts);
     for (const w of u.win) {
       const spec = windowNames.indexOf(w.w);
       if (spec < 0) continue; // a window no longer configured
