@@ -4,13 +4,12 @@ import { createNetworkList } from "../../runtime/network-list.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import type { ParsedMailChunk } from "../parse-worker/parsed-mail-chunk.js";
 import { createAccountState, flushSourceWatermark } from "./account-state.js";
-import type { AddressLocation } from "./address-records.js";
+import { addressLocator } from "./address-locator.js";
 import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
 import { foldParsedChunk, ParsedPairNames } from "./fold-parsed-chunk.js";
-import { networksOf } from "./ip-networks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
 /** Watermark of a declared source that has sent nothing yet: holds every window open. */
@@ -70,16 +69,7 @@ export function createAccountIpsProcessor(deps: {
   let finished = new Set<string>();
   const pairNames = new ParsedPairNames();
 
-  const locateCache = new Map<string, AddressLocation>();
-  const locate = (ip: string): AddressLocation => {
-    let located = locateCache.get(ip);
-    if (located === undefined) {
-      located = { ...networksOf(ip), ...asnDatabase.lookup(ip) };
-      if (locateCache.size >= 100_000) locateCache.clear();
-      locateCache.set(ip, located);
-    }
-    return located;
-  };
+  const locate = addressLocator(asnDatabase);
   const allowlistedAddress =
     config.allowlist.cidrs.length === 0 ? () => false : (ip: string) => allowlistedNetworks.has(ip);
 

@@ -36,7 +36,7 @@ export function foldEvent(state: AccountState, fact: AuthFact, context: FoldCont
   foldLogin(state, user, record, fact.ts, fact.success, fact.sourceId, fact.offset, context);
 }
 
-/** The record of a (user, address) pair seen for the first time, located and checked against the allowlist once. */
+/** The record of a (user, address) pair seen for the first time, located (unless the caller knows where) and checked against the allowlist once. */
 export function newRecord(
   state: AccountState,
   user: number,
@@ -44,8 +44,9 @@ export function newRecord(
   ts: number,
   offset: number,
   context: FoldContext,
+  location: AddressLocation = context.locate(ip),
 ): number {
-  const record = addRecord(state, user, ip, context.locate(ip), context.allowlistedAddress(ip), ts, offset);
+  const record = addRecord(state, user, ip, location, context.allowlistedAddress(ip), ts, offset);
   noteNetworkSeen(state, user, state.records.field(record, RecordField.network), ts);
   return record;
 }

@@ -1,6 +1,7 @@
 import type { ParsedMailChunk } from "../parse-worker/parsed-mail-chunk.js";
 import type { AccountState } from "./account-state.js";
 import { addUser, findRecord } from "./account-state.js";
+import type { AddressLocation } from "./address-records.js";
 import { RecordField } from "./address-records.js";
 import { type FoldContext, foldLogin, newRecord } from "./fold-event.js";
 import { grownColumn, nextCapacity } from "./table-capacity.js";
@@ -38,10 +39,11 @@ export function foldParsedChunk(
     let record = records[pair] as number;
     if (record < 0) {
       const name = names.users[pair] as string;
-      const ip = names.ips[pair] as string;
+      const address = names.addressOfPair[pair] as number;
+      const ip = names.addresses[address] as string;
       const user = state.userIds.get(name) ?? addUser(state, name);
       record = findRecord(state, user, ip);
-      if (record < 0) record = newRecord(state, user, ip, time, offset, context);
+      if (record < 0) record = newRecord(state, user, ip, time, offset, context, names.locations[address]);
       records[pair] = record;
     }
     const user = state.records.field(record, RecordField.user);
@@ -49,11 +51,13 @@ export function foldParsedChunk(
   }
 }
 
-/** The names of every pair a parse worker numbered (kept by the processor, whatever state it restores). */
+/** The names of every pair and address a parse worker numbered (kept by the processor, whatever state it restores). */
 export class ParsedPairNames {
   private numbering = "";
   users: string[] = [];
-  ips: string[] = [];
+  addressOfPair: number[] = [];
+  addresses: string[] = [];
+  locations: AddressLocation[] = [];
 
   get count(): number {
     return this.users.length;
@@ -63,13 +67,22 @@ export class ParsedPairNames {
     if (chunk.numbering !== this.numbering) {
       this.numbering = chunk.numbering;
       this.users = [];
-      this.ips = [];
+      this.addressOfPair = [];
+      this.addresses = [];
+      this.locations = [];
     }
-    if (chunk.firstNewPair !== this.users.length && chunk.newPairUsers.length > 0)
-      throw new Error(`parse worker pairs out of order: ${chunk.firstNewPair} after ${this.users.length}`);
+    if (
+      (chunk.firstNewPair !== this.users.length && chunk.newPairUsers.length > 0) ||
+      (chunk.firstNewAddress !== this.addresses.length && chunk.newAddresses.length > 0)
+    )
+      throw new Error("parse worker numbers out of order (a chunk was lost or folded twice)");
     for (let index = 0; index < chunk.newPairUsers.length; index++) {
       this.users.push(chunk.newPairUsers[index] as string);
-      this.ips.push(chunk.newPairIps[index] as string);
+      this.addressOfPair.push(chunk.newPairAddresses[index] as number);
+    }
+    for (let index = 0; index < chunk.newAddresses.length; index++) {
+      this.addresses.push(chunk.newAddresses[index] as string);
+      this.locations.push(chunk.newAddressLocations[index] as AddressLocation);
     }
   }
 }

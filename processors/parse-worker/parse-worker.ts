@@ -5,6 +5,8 @@
  * and the store use the other. Started by createMailParseWorker.
  */
 import { parentPort } from "node:worker_threads";
+import { addressLocator } from "../account-ips/address-locator.js";
+import { loadAsnDatabase } from "../account-ips/asn-database.js";
 import { createMailLineParser, type MailLineParser } from "../parse/mail-line-parser.js";
 import type { ParseWorkerReply, ParseWorkerRequest } from "./parse-worker-messages.js";
 import { transferablesOf } from "./parsed-mail-chunk.js";
@@ -13,7 +15,8 @@ import { ParsedMailChunkBuilder } from "./parsed-mail-chunk-builder.js";
 const port = parentPort;
 if (port === null) throw new Error("parse-worker.js runs as a worker thread, not on its own");
 const parsers = new Map<number, MailLineParser>();
-const builder = new ParsedMailChunkBuilder();
+// Addresses are located here, on the worker's core, with the same offline database as the aggregation.
+const builder = new ParsedMailChunkBuilder(addressLocator(loadAsnDatabase()));
 
 port.on("message", (request: ParseWorkerRequest) => {
   try {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
+import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeEventRow, encodeUnparsedRow } from "../mail-rows.js";
 import type { MailChunkSink } from "../parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
@@ -53,7 +54,14 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private nextPair = 0;
   private firstNewPair = 0;
   private newPairUsers: string[] = [];
-  private newPairIps: string[] = [];
+  private newPairAddresses: number[] = [];
+  /** address -> its number; bounded by the addresses of the records above. */
+  private readonly addressNumbers = new Map<string, number>();
+  private firstNewAddress = 0;
+  private newAddresses: string[] = [];
+  private newAddressLocations: AddressLocation[] = [];
+
+  constructor(private readonly locate: (ip: string) => AddressLocation) {}
   private unparsedRows: string[] = [];
   private readonly rows = new GrowingBytes(4 * 1024 * 1024);
   private source = { sourceId: "", path: "" };
@@ -81,11 +89,22 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       pair = this.nextPair++;
       addresses.set(event.ip, pair);
       this.newPairUsers.push(event.user);
-      this.newPairIps.push(event.ip);
+      this.newPairAddresses.push(this.addressNumber(event.ip));
     }
     this.pairs[index] = pair;
     if (this.encodeRows) this.rows.write(`${encodeEventRow(event, this.source.sourceId, offset)}\n`);
     this.events = index + 1;
+  }
+
+  private addressNumber(ip: string): number {
+    let number = this.addressNumbers.get(ip);
+    if (number === undefined) {
+      number = this.addressNumbers.size;
+      this.addressNumbers.set(ip, number);
+      this.newAddresses.push(ip);
+      this.newAddressLocations.push(this.locate(ip));
+    }
+    return number;
   }
 
   unparsed(line: Buffer, offset: number, reason: string): void {
@@ -114,7 +133,10 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       pairs: this.pairs.slice(0, events),
       firstNewPair: this.firstNewPair,
       newPairUsers: this.newPairUsers,
-      newPairIps: this.newPairIps,
+      newPairAddresses: this.newPairAddresses,
+      firstNewAddress: this.firstNewAddress,
+      newAddresses: this.newAddresses,
+      newAddressLocations: this.newAddressLocations,
       eventRows: this.rows.take(),
       unparsedRows: this.unparsedRows,
     };
@@ -123,7 +145,10 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.unparsedLines = 0;
     this.firstNewPair = this.nextPair;
     this.newPairUsers = [];
-    this.newPairIps = [];
+    this.newPairAddresses = [];
+    this.firstNewAddress = this.addressNumbers.size;
+    this.newAddresses = [];
+    this.newAddressLocations = [];
     this.unparsedRows = [];
     this.rows.used = 0;
     return chunk;

@@ -1,3 +1,5 @@
+import type { AddressLocation } from "../account-ips/address-records.js";
+
 /**
  * A chunk of mail log lines parsed by the parse worker: what the aggregation
  * needs as columns (no object per line), and the rows of `mail_auth_events`
@@ -7,7 +9,8 @@
  * The worker numbers every distinct (user, address) pair it meets, from 0 up
  * in the order first seen, so the aggregation finds an event's record by
  * number instead of by strings; a pair's names travel once, in the chunk of
- * its first event.
+ * its first event, and an address's location once, in the chunk where it is
+ * first seen.
  */
 export type ParsedMailChunk = {
   sourceId: string;
@@ -26,10 +29,17 @@ export type ParsedMailChunk = {
   success: Uint8Array;
   /** The (user, address) pair number of each event. */
   pairs: Int32Array;
-  /** Pairs first seen in this chunk are numbered `firstNewPair` on, with these names (normalised user, canonical address). */
+  /** Pairs first seen in this chunk are numbered `firstNewPair` on: their normalised users and address numbers. */
   firstNewPair: number;
   newPairUsers: string[];
-  newPairIps: string[];
+  newPairAddresses: number[];
+  /**
+   * Addresses (canonical) are numbered too, from 0 up in the order first seen; those first seen in this
+   * chunk are numbered `firstNewAddress` on, each with where it is (located on the worker's core).
+   */
+  firstNewAddress: number;
+  newAddresses: string[];
+  newAddressLocations: AddressLocation[];
   /** `mail_auth_events` rows, TabSeparated, each ending with "\n" (empty when the worker was asked for no rows). */
   eventRows: Uint8Array;
   /** `unparsed_lines` rows, TabSeparated, without newline. */
