@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { createChdbConnection } from "chdb/connection";
+import { registerRawInsert } from "./raw-insert.js";
 
 export type { ClickHouseClient };
 
@@ -36,6 +37,8 @@ export function createStoreClient(options: StoreOptions): ClickHouseClient {
   // chdb types its Connection against its own copy of @clickhouse/client-common;
   // the shapes are the same, only exactOptionalPropertyTypes tells them apart.
   type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
-  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-  return createClient({ connection });
+  const connection = createChdbConnection({ path });
+  const client = createClient({ connection: connection as unknown as ClientConnection });
+  registerRawInsert(client, (params) => connection.chdb.rawInsert(params));
+  return client;
 }

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { StoreError } from "../runtime/errors.js";
+import { rawInsertOf } from "./raw-insert.js";
 
 const ATTEMPTS = 5;
 const FIRST_DELAY_MS = 200;
@@ -29,10 +30,21 @@ export async function insertTsvRows(
   const parts: Uint8Array[] = batch.rows.length === 0 ? [] : [Buffer.from(`${batch.rows.join("\n")}\n`)];
   for (const chunk of batch.encoded?.chunks ?? []) if (chunk.length > 0) parts.push(chunk);
   const body = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+  const raw = rawInsertOf(client);
   const attempts = retry.attempts ?? ATTEMPTS;
   let delay = retry.firstDelayMs ?? FIRST_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
+      if (raw !== undefined) {
+        await raw({
+          table: batch.table,
+          values: body,
+          format: "TabSeparated",
+          columns: batch.columns,
+          ...(batch.settings === undefined ? {} : { settings: batch.settings }),
+        });
+        return;
+      }
       await client.insert({
         table: batch.table,
         values: Readable.from([body], { objectMode: false }),
