@@ -64,7 +64,7 @@ export function createAccountState(windowNames: readonly string[]): AccountState
     records: new AddressRecords(),
     windows: new OpenWindows(),
     networkKeys: new NetworkKeys(),
-    countries: new InternedStrings(),
+    countries: internedCountries(),
     sourceWatermarks: new Map(),
     currentSource: "",
     currentSourceMax: Number.NEGATIVE_INFINITY,
@@ -144,4 +144,11 @@ export function queueWindow(state: AccountState, slot: number): void {
   if (state.windows.field(slot, WindowField.queued) === 1) return;
   state.windows.setField(slot, WindowField.queued, 1);
   state.dirtyWindows.push(slot);
+}
+
+/** Countries numbered with the unknown one ("") first, as NO_COUNTRY. */
+function internedCountries(): InternedStrings {
+  const countries = new InternedStrings();
+  countries.id("");
+  return countries;
 }

@@ -5,7 +5,10 @@ import { nextCapacity } from "./table-capacity.js";
 /** Where an address is: its networks, ASN and country (shared by every record of that address). */
 export type AddressLocation = AddressNetworks & AsnInfo;
 
-/** A location's strings as interned ids (the empty country is an id like any other). */
+/** The interned id of the empty country (unknown): the first one interned. */
+export const NO_COUNTRY = 0;
+
+/** A location's strings as interned ids. */
 export type LocationIds = { network: number; network16: number; country: number };
 
 /** The numbers of one record, at these offsets of its stretch of `AddressRecords` (one cache line). */

@@ -2,13 +2,15 @@ import { createHash } from "node:crypto";
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import type { AccountState } from "./account-state.js";
 import type { AddressLocation } from "./address-records.js";
-import { RecordField } from "./address-records.js";
-import { judgeWindow } from "./judge-window.js";
-import type { WindowShape } from "./open-windows.js";
+import { NO_COUNTRY, RecordField } from "./address-records.js";
+import { judgeWindow, type WindowCounts } from "./judge-window.js";
 import { WindowField } from "./open-windows.js";
 import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
 
 export const COMPROMISED_ACCOUNT = "compromised-account";
+
+/** What a window's addresses add up to: the counts it is judged by, and its /16s. */
+type WindowShape = WindowCounts & { networks16: number };
 
 export type DescribeWindow = (state: AccountState, slot: number) => WindowRow;
 
@@ -20,26 +22,25 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const user = state.userNames[windows.field(slot, WindowField.user)] as string;
     const windowName = config.windows[spec] as string;
     const threshold = config.thresholds[windowName];
-    const shape = windowShape(state, slot, config.roaming);
     const networks = windows.field(slot, WindowField.networks);
-    const counts = {
-      networks,
-      asns: shape.asns,
-      countries: shape.countries,
-      outsideTopAsns: shape.outsideTopAsns,
-      outsideTopCountries: shape.outsideTopCountries,
-    };
+    const shape = windowShape(state, slot, networks, config.roaming);
     const judgement =
       threshold === undefined
         ? { verdict: "normal" as const, level: 0 }
-        : judgeWindow(counts, threshold, config.roaming, allowlistedUser(user));
+        : judgeWindow(shape, threshold, config.roaming, allowlistedUser(user));
     const start = windows.field(slot, WindowField.start);
     const end = windows.field(slot, WindowField.end);
     const userId = windows.field(slot, WindowField.user);
     let newNetworks = 0;
-    for (const network of windows.networkIds(slot)) {
+    const isNew = (network: number) => {
       const seen = state.networkSightings.get(userId, network);
-      if (seen !== undefined && seen >= start && seen < end) newNetworks += 1;
+      return seen !== undefined && seen >= start && seen < end;
+    };
+    if (windows.field(slot, WindowField.addresses) === 1) {
+      // Most windows hold one address: no list of networks to make.
+      if (isNew(state.records.field(windows.addressAt(slot, 0), RecordField.network))) newNetworks = 1;
+    } else {
+      for (const network of windows.networkIds(slot)) if (isNew(network)) newNetworks += 1;
     }
     const firstLogin = windows.field(slot, WindowField.firstLogin);
     const lastLogin = windows.field(slot, WindowField.lastLogin);
@@ -68,34 +69,45 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
 /**
  * ASNs (unknown ones not counted), countries and /16s of a window's addresses,
  * and how many addresses lie outside its largest ASNs and countries; derived
- * from the address records, and cached until an address is added.
+ * from the address records each time (into one reused object: read it before
+ * the next call).
  */
-function windowShape(state: AccountState, slot: number, roaming: AccountIpsConfig["roaming"]): WindowShape {
+function windowShape(
+  state: AccountState,
+  slot: number,
+  networks: number,
+  roaming: AccountIpsConfig["roaming"],
+): WindowShape {
   const windows = state.windows;
-  const addresses = windows.field(slot, WindowField.addresses);
-  const cached = windows.shape[slot];
-  if (cached !== undefined && cached.addresses === addresses) return cached;
   const records = state.records;
+  const addresses = windows.field(slot, WindowField.addresses);
+  const shape = scratchShape;
+  shape.networks = networks;
+  if (addresses === 1) {
+    const record = windows.addressAt(slot, 0);
+    const known = (value: number, missing: number) => (value === missing ? 0 : 1);
+    shape.asns = known(records.field(record, RecordField.asn), 0);
+    shape.countries = known(records.field(record, RecordField.country), NO_COUNTRY);
+    shape.networks16 = 1;
+    shape.outsideTopAsns = roaming.maxAsns >= 1 ? 0 : 1;
+    shape.outsideTopCountries = roaming.maxCountries >= 1 || shape.countries === 0 ? 0 : 1;
+    return shape;
+  }
   const asns = scratchAsns.reset();
   const countries = scratchCountries.reset();
   const networks16 = scratchNetworks16.reset();
-  const noCountry = state.countries.id("");
   for (let index = 0; index < addresses; index++) {
     const record = windows.addressAt(slot, index);
     asns.add(records.field(record, RecordField.asn));
     const country = records.field(record, RecordField.country);
-    if (country !== noCountry) countries.add(country);
+    if (country !== NO_COUNTRY) countries.add(country);
     networks16.add(records.field(record, RecordField.network16));
   }
-  const shape = {
-    addresses,
-    asns: asns.size() - (asns.has(0) ? 1 : 0),
-    countries: countries.size(),
-    networks16: networks16.size(),
-    outsideTopAsns: outsideTop(asns.sizes(), roaming.maxAsns),
-    outsideTopCountries: outsideTop(countries.sizes(), roaming.maxCountries),
-  };
-  windows.shape[slot] = shape;
+  shape.asns = asns.size() - (asns.has(0) ? 1 : 0);
+  shape.countries = countries.size();
+  shape.networks16 = networks16.size();
+  shape.outsideTopAsns = outsideTop(asns.sizes(), roaming.maxAsns);
+  shape.outsideTopCountries = outsideTop(countries.sizes(), roaming.maxCountries);
   return shape;
 }
 
@@ -200,14 +212,23 @@ class GroupCounts {
   }
 }
 
+const scratchShape: WindowShape = {
+  networks: 0,
+  asns: 0,
+  countries: 0,
+  networks16: 0,
+  outsideTopAsns: 0,
+  outsideTopCountries: 0,
+};
 const scratchAsns = new GroupCounts();
 const scratchCountries = new GroupCounts();
 const scratchNetworks16 = new GroupCounts();
 
 /** Addresses outside the `keep` largest groups. */
 function outsideTop(groupSizes: number[], keep: number): number {
-  return groupSizes
-    .sort((a, b) => b - a)
-    .slice(keep)
-    .reduce((sum, size) => sum + size, 0);
+  if (groupSizes.length <= keep) return 0;
+  groupSizes.sort((a, b) => b - a);
+  let outside = 0;
+  for (let index = keep; index < groupSizes.length; index++) outside += groupSizes[index] as number;
+  return outside;
 }

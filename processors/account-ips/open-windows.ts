@@ -44,16 +44,6 @@ type ManyAddresses = {
   networkSet: Set<number>;
 };
 
-/** Counts derived from a window's addresses when last judged, reused while no address was added. */
-export type WindowShape = {
-  addresses: number;
-  asns: number;
-  countries: number;
-  networks16: number;
-  outsideTopAsns: number;
-  outsideTopCountries: number;
-};
-
 /**
  * The open event-time windows, each a stretch of numbers in one typed array
  * (indexed by a slot): owner, configured window, bounds, counts, alert level,
@@ -67,7 +57,6 @@ export class OpenWindows {
   private readonly free: number[] = [];
   private data = new Float64Array(0);
   private readonly many: (ManyAddresses | undefined)[] = [];
-  readonly shape: (WindowShape | undefined)[] = [];
   /**
    * Per owner (`user * configured windows + spec`): its newest open window (-1: none); each window links
    * to the next older one. An owner has one to a few open windows: a short walk, no Map per owner.
@@ -169,14 +158,12 @@ export class OpenWindows {
     if (previous < 0) this.heads[owner] = slot;
     else data[previous * STRIDE + WindowField.next] = slot;
     this.many[slot] = undefined;
-    this.shape[slot] = undefined;
     this.openCount += 1;
     return slot;
   }
 
   private release(slot: number): void {
     this.many[slot] = undefined;
-    this.shape[slot] = undefined;
     this.free.push(slot);
     this.openCount -= 1;
   }

@@ -49,7 +49,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private success = new Uint8Array(4096);
   private pairs = new Int32Array(4096);
   /** user -> address -> pair number; bounded by users × their addresses, like the aggregation's own state. */
-  private readonly pairNumbers = new Map<string, Map<string, number>>();
+  private readonly pairNumbers = new Map<string, number>();
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
@@ -79,15 +79,11 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.ts[index] = event.ts;
     this.offsets[index] = offset;
     this.success[index] = event.success ? 1 : 0;
-    let addresses = this.pairNumbers.get(event.user);
-    if (addresses === undefined) {
-      addresses = new Map();
-      this.pairNumbers.set(event.user, addresses);
-    }
-    let pair = addresses.get(event.ip);
+    const key = `${event.user}\n${event.ip}`;
+    let pair = this.pairNumbers.get(key);
     if (pair === undefined) {
       pair = this.nextPair++;
-      addresses.set(event.ip, pair);
+      this.pairNumbers.set(key, pair);
       this.newPairUsers.push(event.user);
       this.newPairAddresses.push(this.addressNumber(event.ip));
     }
