@@ -4,6 +4,7 @@ import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeEventRow, encodeUnparsedRow } from "../mail-rows.js";
 import type { MailChunkSink } from "../parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
+import { RawPairCache } from "./raw-pair-cache.js";
 
 /** Bytes appended to a buffer that doubles when full. */
 class GrowingBytes {
@@ -50,6 +51,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private pairs = new Int32Array(4096);
   /** user -> address -> pair number; bounded by users × their addresses, like the aggregation's own state. */
   private readonly pairNumbers = new Map<string, number>();
+  private readonly rawPairs = new RawPairCache();
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
@@ -73,12 +75,26 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.encodeRows = encodeRows;
   }
 
-  event(event: ParsedMailAuth, offset: number): void {
+  event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void {
     const index = this.events;
     if (index === this.ts.length) this.grow();
     this.ts[index] = event.ts;
     this.offsets[index] = offset;
     this.success[index] = event.success ? 1 : 0;
+    // A field-map line's raw fields find a pair met before without a string look-up.
+    const raw = data !== undefined && spans !== undefined;
+    let pair = raw ? this.rawPairs.find(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0) : -1;
+    if (pair < 0) {
+      pair = this.pairNumber(event);
+      if (raw) this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair);
+    }
+    this.pairs[index] = pair;
+    if (this.encodeRows) this.rows.write(`${encodeEventRow(event, this.source.sourceId, offset)}\n`);
+    this.events = index + 1;
+  }
+
+  /** The number of the event's (user, address) pair, numbering it when new. */
+  private pairNumber(event: ParsedMailAuth): number {
     const key = `${event.user}\n${event.ip}`;
     let pair = this.pairNumbers.get(key);
     if (pair === undefined) {
@@ -87,9 +103,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       this.newPairUsers.push(event.user);
       this.newPairAddresses.push(this.addressNumber(event.ip));
     }
-    this.pairs[index] = pair;
-    if (this.encodeRows) this.rows.write(`${encodeEventRow(event, this.source.sourceId, offset)}\n`);
-    this.events = index + 1;
+    return pair;
   }
 
   private addressNumber(ip: string): number {

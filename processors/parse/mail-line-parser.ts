@@ -15,7 +15,12 @@ export type MailParseResult =
   | { kind: "unparsed"; reason: string };
 
 export type MailChunkSink = {
-  event(event: ParsedMailAuth, offset: number): void;
+  /**
+   * A parsed event. For field-map lines, also where its raw user and address fields are in `data`
+   * (`spans`: user start, user end, address start, address end; read it before returning, it is reused):
+   * the same raw bytes always give the same user and address.
+   */
+  event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void;
   unparsed(line: Buffer, offset: number, reason: string): void;
   /** Called once per chunk with the lines that are not authentication events. */
   skipped(count: number): void;
@@ -41,6 +46,7 @@ export type MailLineParserOptions = {
 /** Lines longer than this are never matched by a regular expression. */
 export const MAX_LINE_BYTES = 64 * 1024;
 const SKIPPED: MailParseResult = { kind: "skipped" };
+const NO_SPANS: readonly number[] = [0, 0, 0, 0];
 
 export function createMailLineParser(options: MailLineParserOptions): MailLineParser {
   const formats = resolveFormats(options);
@@ -115,7 +121,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
         sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
       } else if (fieldMap !== null) {
         const result = parseFieldMapLine(fieldMap, data, lineStart, lineEnd);
-        if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
+        if (result.kind === "event") sink.event(result.event, startOffset + lineStart, data, lastSpans);
         else if (result.kind === "unparsed")
           sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, result.reason);
         else skipped += 1;
@@ -136,6 +142,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
    * two fields are decoded (into flat strings, which make faster map keys
    * than slices of a decoded line).
    */
+  let lastSpans: readonly number[] = NO_SPANS;
   let lastHeader = Buffer.alloc(0);
   let lastEnvelope: Envelope | null = null;
   const parseFieldMapLine = (parser: FieldMapParser, data: Buffer, start: number, end: number): MailParseResult => {
@@ -154,6 +161,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
     }
     const spans = parser.fieldSpans(data, start, end);
+    lastSpans = spans ?? NO_SPANS;
     if (spans === null)
       return { kind: "unparsed", reason: `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields` };
     const rawIp = data.toString("latin1", spans[2], spans[3]);

@@ -56,9 +56,32 @@ describe("parse worker", () => {
         Buffer.from(`${hostileLines[0]?.replace("Jürgen", "J\uFFFDrgen")}\n`),
       ]),
     );
+    // The one-liner's layout: the worker finds pairs by the raw bytes of the two fields, so spellings of one
+    // pair (case, an IPv4-mapped address) must still land on one record.
+    const awkLogin = join(dir, "awk-login.log");
+    const spellings = [
+      "Ann@Example.com 192.0.2.7",
+      "ann@example.com ::ffff:192.0.2.7",
+      "ann@example.com 192.0.2.7",
+      "bob@example.com 192.0.2.77",
+      "ANN@EXAMPLE.COM [::ffff:192.0.2.7]",
+    ];
+    const clock = (line: number) =>
+      [10 + Math.floor(line / 3600), Math.floor(line / 60) % 60, line % 60]
+        .map((part) => String(part).padStart(2, "0"))
+        .join(":");
+    writeFileSync(
+      awkLogin,
+      Array.from(
+        { length: 20_000 },
+        (_, line) =>
+          `Nov 24 ${clock(line)} mx1 vpopmail[2231]: vchkpw-pop3: LOGIN, proto=POP3 auth=PLAIN tls=yes session=s${line} ${spellings[line % spellings.length]}\n`,
+      ).join(""),
+    );
     const files = [
       ...written.files.map((file) => ({ path: file.path, format: file.format })),
       { path: hostile, format: "auto" },
+      { path: awkLogin, format: "awk-login" },
     ];
     const config = m.AccountIpsSchema.parse({});
     const asnDatabase = m.loadAsnDatabase();
@@ -83,7 +106,9 @@ describe("parse worker", () => {
     const directEvents: string[] = [];
     for (const file of files) {
       const parser = m.createMailLineParser(options(file.path, file.format));
+      let sourceId = "";
       for await (const chunk of m.readFileChunks(file.path, { chunkBytes })) {
+        sourceId = chunk.sourceId;
         parser.parseChunk(chunk.data, chunk.startOffset, {
           event(event, offset) {
             directEvents.push(m.encodeEventRow(event, chunk.sourceId, offset));
@@ -95,7 +120,7 @@ describe("parse worker", () => {
         for (const kind of ["history", "windows", "alerts"] as const)
           for (const row of direct.collect()[kind]) directRows.push(`${kind} ${JSON.stringify(row)}`);
       }
-      direct.finishSource((await m.readFileChunks(file.path).next()).value?.sourceId ?? "");
+      direct.finishSource(sourceId);
     }
 
     // Through the worker, with the state saved and restored half-way.
@@ -126,10 +151,13 @@ describe("parse worker", () => {
     expect(chunks).toBeGreaterThan(7);
     expect(workerEvents).toEqual(directEvents);
     expect(workerEvents.some((row) => row.includes("2001:db8::7"))).toBe(true);
+    expect(workerEvents.filter((row) => row.includes("\tawk-login\t")).length).toBe(20_000);
     const fromWorker = summarize(viaWorker, workerRows);
     const fromDirect = summarize(direct, directRows);
     expect(fromWorker.rows.length).toBeGreaterThan(1000);
     expect(fromWorker.rows).toEqual(fromDirect.rows);
     expect(fromWorker.snapshot).toEqual(fromDirect.snapshot);
+    const ann = fromWorker.snapshot.users.find((user) => user.u === "ann@example.com");
+    expect(ann?.ips.map(([ip, , , logins]) => [ip, logins])).toEqual([["192.0.2.7", 16_000]]);
   }, 120_000);
 });
