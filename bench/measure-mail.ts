@@ -42,11 +42,13 @@ const sink = {
 };
 let collected = 0;
 let sinceCollect = 0;
+let sinceBatch = 0;
 if (processor === null) {
   for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
 } else {
   // As an import does: chunks parsed on the parse worker while this thread aggregates the ones before;
-  // the aggregation's rows are collected at each state save, every million lines.
+  // the aggregation's rows are collected at each state save, every million lines, and the windows that
+  // closed at every batch of 100,000 lines.
   const worker = createMailParseWorker({ encodeRows: false });
   const parserId = worker.defineParser(parserOptions);
   const inFlight: Promise<ParsedMailChunk>[] = [];
@@ -56,9 +58,14 @@ if (processor === null) {
     events += parsed.events;
     lines += parsed.lines - parsed.events;
     sinceCollect += parsed.lines;
+    sinceBatch += parsed.lines;
     if (sinceCollect >= 1_000_000) {
       collected += processor.collect().history.length;
       sinceCollect = 0;
+      sinceBatch = 0;
+    } else if (sinceBatch >= 100_000) {
+      processor.collect({ closedOnly: true });
+      sinceBatch = 0;
     }
   };
   for await (const chunk of readFileChunks(path)) {

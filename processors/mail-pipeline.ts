@@ -95,12 +95,12 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   const doCommit = async (options: { closeAll?: boolean; saveState?: boolean; final?: boolean }) => {
     // Everything below is taken in one synchronous step, so the rows written and
     // the state saved describe the same set of lines, whatever arrives meanwhile.
-    // A commit that saves no state writes no aggregation rows either: they would be re-derived from the
-    // last saved state after a crash anyway, and each record and window is then written once per save
-    // rather than once per batch.
+    // A commit that saves no state writes only the last rows of the windows that closed: changed records
+    // and windows wait for the next save (they would be re-derived from the last saved state after a crash
+    // anyway), so each is written once per save rather than once per batch.
     const changes =
       options.saveState === false
-        ? { history: [], windows: [], alerts: [] }
+        ? processor.collect({ closedOnly: true })
         : processor.collect({
             ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
             ...(options.final === true ? { flushOpen: true } : {}),

@@ -25,7 +25,8 @@ export type AccountIpsProcessor = {
   resumeSource(sourceId: string): void;
   /** The source will send nothing more (end of a backfilled file): it no longer holds the watermark back. */
   finishSource(sourceId: string): void;
-  collect(options?: { closeAll?: boolean; flushOpen?: boolean }): Changes;
+  /** `closedOnly`: only the last rows of the windows that close now (see CollectContext). */
+  collect(options?: { closeAll?: boolean; flushOpen?: boolean; closedOnly?: boolean }): Changes;
   snapshot(): StateSnapshot;
   restore(snapshot: StateSnapshot): void;
   stats(): { users: number; addresses: number; openWindows: number; lateEvents: number; watermark: number };
@@ -122,6 +123,7 @@ export function createAccountIpsProcessor(deps: {
         lateness,
         ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
         ...(options.flushOpen === undefined ? {} : { flushOpen: options.flushOpen }),
+        ...(options.closedOnly === undefined ? {} : { closedOnly: options.closedOnly }),
       });
     },
     snapshot() {

@@ -17,6 +17,12 @@ export type CollectContext = {
   closeAll?: boolean;
   /** Also write every open window that changed since its last row (at shutdown and at the end of an import). */
   flushOpen?: boolean;
+  /**
+   * Only close the windows the watermark has passed (their last rows): changed records, windows that
+   * gained an address and alerts wait for the next full collection. Cheap enough for every batch; keeps
+   * the open windows few and spreads their rows over an import instead of all at its end.
+   */
+  closedOnly?: boolean;
 };
 
 /**
@@ -32,7 +38,49 @@ export type CollectContext = {
  */
 export function collectChanges(state: AccountState, context: CollectContext): Changes {
   flushSourceWatermark(state);
-  const changes: Changes = { history: [], windows: [], alerts: state.pendingAlerts };
+  const closedOnly = context.closedOnly === true;
+  const changes: Changes = { history: [], windows: [], alerts: closedOnly ? [] : state.pendingAlerts };
+  if (!closedOnly) collectChanged(state, context, changes);
+  const windows = state.windows;
+  const emit = (slot: number) => {
+    windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
+    changes.windows.push(context.describeWindow(state, slot));
+  };
+
+  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
+  if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
+    let earliestEnd = Number.POSITIVE_INFINITY;
+    const owners = state.userNames.length * state.windowCount;
+    let current = -1;
+    let currentClosed = false;
+    const closing = (slot: number): boolean => {
+      const end = windows.field(slot, WindowField.end);
+      const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
+      if (end <= closeBefore) {
+        // Still queued only after a closing-only collection: its last row is written now, with the rest.
+        if (changed || windows.field(slot, WindowField.queued) === 1) emit(slot);
+        windows.setField(slot, WindowField.queued, 0);
+        if (slot === current) currentClosed = true;
+        return true;
+      }
+      if (context.flushOpen === true && changed) emit(slot);
+      if (end < earliestEnd) earliestEnd = end;
+      return false;
+    };
+    for (let owner = 0; owner < owners; owner++) {
+      if (windows.newest(owner) < 0) continue;
+      current = state.currentWindow[owner] as number;
+      currentClosed = false;
+      windows.closeWhere(owner, closing);
+      if (currentClosed) state.currentWindow[owner] = -1;
+    }
+    state.earliestEnd = earliestEnd;
+  }
+  return changes;
+}
+
+/** Changed records and windows that gained an address; the alerts raised meanwhile. */
+function collectChanged(state: AccountState, context: CollectContext, changes: Changes): void {
   state.pendingAlerts = [];
   const records = state.records;
   for (const record of state.dirtyRecords) {
@@ -58,42 +106,12 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
   }
   state.dirtyRecords = [];
   const windows = state.windows;
-  const emit = (slot: number) => {
+  for (const slot of state.dirtyWindows) {
+    // A window closed since it was queued (its last row written then) is no longer queued: skip it.
+    if (windows.field(slot, WindowField.queued) === 0) continue;
+    windows.setField(slot, WindowField.queued, 0);
     windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
     changes.windows.push(context.describeWindow(state, slot));
-  };
-  for (const slot of state.dirtyWindows) {
-    windows.setField(slot, WindowField.queued, 0);
-    emit(slot);
   }
   state.dirtyWindows = [];
-
-  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
-  if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
-    let earliestEnd = Number.POSITIVE_INFINITY;
-    const owners = state.userNames.length * state.windowCount;
-    let current = -1;
-    let currentClosed = false;
-    const closing = (slot: number): boolean => {
-      const end = windows.field(slot, WindowField.end);
-      const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
-      if (end <= closeBefore) {
-        if (changed) emit(slot);
-        if (slot === current) currentClosed = true;
-        return true;
-      }
-      if (context.flushOpen === true && changed) emit(slot);
-      if (end < earliestEnd) earliestEnd = end;
-      return false;
-    };
-    for (let owner = 0; owner < owners; owner++) {
-      if (windows.newest(owner) < 0) continue;
-      current = state.currentWindow[owner] as number;
-      currentClosed = false;
-      windows.closeWhere(owner, closing);
-      if (currentClosed) state.currentWindow[owner] = -1;
-    }
-    state.earliestEnd = earliestEnd;
-  }
-  return changes;
 }

@@ -45,6 +45,37 @@ describe("account-ips processor", () => {
     expect(late.get(`1h ${T0 + 2 * HOUR}`)).toBe(0);
   });
 
+  test("a closing-only collection writes a window's last row once, also one re-queued by a late line, and nothing else", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    processor.fold({ ...login("ann", "20.1.1.5", T0 + 2 * HOUR, 10), sourceId: "mx3" });
+    processor.fold({ ...login("bob", "30.1.1.5", T0 + 2 * HOUR, 11), sourceId: "mx3" });
+    // Late (from another source): 20.1.1.0/24 is older for ann than her 02:00 windows were told.
+    processor.fold({ ...login("ann", "20.1.1.9", T0 + 2 * HOUR - 5 * 60_000, 7), sourceId: "mx1" });
+    processor.finishSource("mx1");
+    processor.fold({ ...login("bob", "30.1.1.6", T0 + 5 * HOUR, 12), sourceId: "mx3" });
+    const closing = processor.collect({ closedOnly: true });
+    // Only windows that closed (the 01:00 and 02:00 hours, lateness 15 min); no history, no alerts.
+    expect(closing.history).toEqual([]);
+    expect(closing.alerts).toEqual([]);
+    const rows = closing.windows.map(
+      (row) => `${row.user} ${row.window} ${(row.window_start - T0) / HOUR} ${row.new_networks}`,
+    );
+    expect(rows.sort()).toEqual(["ann 1h 1 1", "ann 1h 2 0", "bob 1h 2 1"]);
+    // The next full collection has the records and the open windows, and never the closed ones again.
+    const full = processor.collect();
+    expect(full.history.map((row) => `${row.user} ${row.ip}`).sort()).toEqual([
+      "ann 20.1.1.5",
+      "ann 20.1.1.9",
+      "bob 30.1.1.5",
+      "bob 30.1.1.6",
+    ]);
+    expect(full.windows.map((row) => `${row.user} ${row.window} ${(row.window_start - T0) / HOUR}`).sort()).toEqual([
+      "ann 24h 0",
+      "bob 1h 5",
+      "bob 24h 0",
+    ]);
+  });
+
   test("an account logging in from many networks of many ASNs and countries fires likely-compromise alerts, once per level", () => {
     const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
     for (let i = 0; i < 40; i++)
