@@ -7,10 +7,11 @@ import { statSync } from "node:fs";
 import { readFileChunks } from "../ingest/read-file-chunks.js";
 import { createAccountIpsProcessor } from "../processors/account-ips/account-ips-processor.js";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
+import { PARSE_AHEAD, SAVE_STATE_EVERY_LINES } from "../processors/mail-import.js";
 import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
 import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
-import type { ParsedMailChunk } from "../processors/parse-worker/parsed-mail-chunk.js";
-import { AccountIpsSchema } from "../schemas/config.js";
+import { parsedInOrder } from "../processors/parse-worker/parsed-in-order.js";
+import { AccountIpsSchema, ConfigSchema } from "../schemas/config.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 
 const [mode, path, format = "awk-login"] = process.argv.slice(2);
@@ -46,33 +47,31 @@ let sinceBatch = 0;
 if (processor === null) {
   for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
 } else {
-  // As an import does: chunks parsed on the parse worker while this thread aggregates the ones before;
-  // the aggregation's rows are collected at each state save, every million lines, and the windows that
-  // closed at every batch of 100,000 lines.
+  // As an import does (processors/mail-import.ts): chunks parsed on the parse worker while this thread
+  // aggregates the ones before; the aggregation's rows collected at each state save (every million
+  // lines), and the windows that closed at every batch of `tail.batchLines`.
+  const batchLines = ConfigSchema.parse({}).tail.batchLines;
   const worker = createMailParseWorker({ encodeRows: false });
   const parserId = worker.defineParser(parserOptions);
-  const inFlight: Promise<ParsedMailChunk>[] = [];
-  const fold = (parsed: ParsedMailChunk) => {
+  async function* chunks() {
+    for await (const chunk of readFileChunks(path as string)) yield { chunk, parserId, meta: null };
+  }
+  for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD)) {
     sourceId = parsed.sourceId;
     processor.foldParsed(parsed);
     events += parsed.events;
     lines += parsed.lines - parsed.events;
     sinceCollect += parsed.lines;
     sinceBatch += parsed.lines;
-    if (sinceCollect >= 1_000_000) {
+    if (sinceCollect >= SAVE_STATE_EVERY_LINES) {
       collected += processor.collect().history.length;
       sinceCollect = 0;
       sinceBatch = 0;
-    } else if (sinceBatch >= 100_000) {
+    } else if (sinceBatch >= batchLines) {
       processor.collect({ closedOnly: true });
       sinceBatch = 0;
     }
-  };
-  for await (const chunk of readFileChunks(path)) {
-    inFlight.push(worker.parse(parserId, chunk));
-    if (inFlight.length >= 3) fold(await (inFlight.shift() as Promise<ParsedMailChunk>));
   }
-  for (const parsed of inFlight) fold(await parsed);
   await worker.close();
   processor.finishSource(sourceId);
   collected += processor.collect({ closeAll: true, flushOpen: true }).history.length;

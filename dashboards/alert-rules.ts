@@ -16,14 +16,17 @@ export type AlertRuleDefinition = {
   summary: string;
 };
 
+/** One instance per subject with a finding of `kind` in the last 15 minutes (labelled `label`), its highest level as the value. */
+const recentFindings = (kind: string, label: string) => `SELECT subject AS ${label}, toFloat64(max(level)) AS value
+          FROM alerts FINAL
+          WHERE kind = '${kind}' AND fired_at >= now() - INTERVAL 15 MINUTE
+          GROUP BY subject`;
+
 export const ALERT_RULES: readonly AlertRuleDefinition[] = [
   {
     uid: "vigil-compromised-account",
     title: "CompromisedAccount",
-    sql: `SELECT subject AS user, toFloat64(max(level)) AS value
-          FROM alerts FINAL
-          WHERE kind = 'compromised-account' AND fired_at >= now() - INTERVAL 15 MINUTE
-          GROUP BY subject`,
+    sql: recentFindings("compromised-account", "user"),
     above: 1,
     for: "0s",
     labels: { severity: "critical", source: "vigil" },
@@ -32,10 +35,7 @@ export const ALERT_RULES: readonly AlertRuleDefinition[] = [
   {
     uid: "vigil-own-domain-leaves-host",
     title: "OwnDomainLeavesHost",
-    sql: `SELECT subject AS domain, toFloat64(max(level)) AS value
-          FROM alerts FINAL
-          WHERE kind = 'own-domain-leaves-host' AND fired_at >= now() - INTERVAL 15 MINUTE
-          GROUP BY subject`,
+    sql: recentFindings("own-domain-leaves-host", "domain"),
     above: 0,
     for: "0s",
     labels: { severity: "warning", source: "vigil" },

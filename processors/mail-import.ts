@@ -4,7 +4,7 @@ import { readFileChunks, readSourceId } from "../ingest/read-file-chunks.js";
 import type { VigilConfig } from "../schemas/config.js";
 import type { MailPipeline } from "./mail-pipeline.js";
 import { createMailParseWorker } from "./parse-worker/mail-parse-worker.js";
-import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
+import { type ChunkToParse, parsedInOrder } from "./parse-worker/parsed-in-order.js";
 
 export type ImportFile = { path: string; format: string; host?: string };
 export type ImportProgress = { update(bytesRead: number, lines: number): void };
@@ -15,9 +15,9 @@ export type ImportedFile = { path: string; sourceId: string; bytes: number; alre
  * million lines, whichever comes first); events are written every `tail.batchLines`.
  */
 const SAVE_STATE_EVERY_MS = 10_000;
-const SAVE_STATE_EVERY_LINES = 1_000_000;
+export const SAVE_STATE_EVERY_LINES = 1_000_000;
 /** Chunks handed to the parse worker ahead of the one being aggregated. */
-const PARSE_AHEAD = 3;
+export const PARSE_AHEAD = 3;
 
 /**
  * Imports whole files (plain or gzip) through the pipeline. A file whose
@@ -49,23 +49,7 @@ export async function importMailFiles(deps: {
   // and writes to the store; one write may be in flight while the next batch is parsed.
   let inFlight: Promise<void> = Promise.resolve();
   const worker = createMailParseWorker();
-  const parsing: { parsed: Promise<ParsedMailChunk>; position: SourcePosition }[] = [];
-  const aggregate = async (next: (typeof parsing)[number]) => {
-    pipeline.processParsed(await next.parsed, next.position);
-    if (pipeline.pendingLines() >= config.tail.batchLines) {
-      await inFlight;
-      const lines = pipeline.counters().lines;
-      const saveState =
-        Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
-      inFlight = pipeline.commit({ saveState });
-      inFlight.catch(() => undefined); // awaited (and thrown) before the next write
-      if (saveState) {
-        lastSave = Date.now();
-        linesAtLastSave = lines;
-      }
-    }
-  };
-  try {
+  async function* chunksToParse(): AsyncGenerator<ChunkToParse<SourcePosition>> {
     for (const file of deps.files) {
       const parserId = worker.defineParser({
         format: file.format,
@@ -89,16 +73,26 @@ export async function importMailFiles(deps: {
         const remaining = unprocessedPart(chunk, pipeline.positions.get(chunk.sourceId)?.offset ?? 0);
         result.alreadyImportedBytes += chunk.data.length - (remaining?.data.length ?? 0);
         result.bytes += chunk.data.length;
-        if (remaining === null) continue;
-        const parsed = worker.parse(parserId, remaining);
-        parsed.catch(() => undefined); // awaited in order below; a failure surfaces there
-        parsing.push({ parsed, position });
-        // A few chunks ahead keep the worker busy; more would only hold memory.
-        if (parsing.length >= PARSE_AHEAD) await aggregate(parsing.shift() as (typeof parsing)[number]);
+        if (remaining !== null) yield { chunk: remaining, parserId, meta: position };
       }
-      while (parsing.length > 0) await aggregate(parsing.shift() as (typeof parsing)[number]);
       bytesBefore += fileBytes;
       imported.push(result);
+    }
+  }
+  try {
+    for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD)) {
+      pipeline.processParsed(parsed, position);
+      if (pipeline.pendingLines() < config.tail.batchLines) continue;
+      await inFlight;
+      const lines = pipeline.counters().lines;
+      const saveState =
+        Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
+      inFlight = pipeline.commit({ saveState });
+      inFlight.catch(() => undefined); // awaited (and thrown) before the next write
+      if (saveState) {
+        lastSave = Date.now();
+        linesAtLastSave = lines;
+      }
     }
   } finally {
     await worker.close();

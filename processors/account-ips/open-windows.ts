@@ -53,7 +53,7 @@ type ManyAddresses = {
  */
 export class OpenWindows {
   /** Slots in use or freed: every live slot is below it. */
-  high = 0;
+  private high = 0;
   private readonly free: number[] = [];
   private data = new Float64Array(0);
   private readonly many: (ManyAddresses | undefined)[] = [];
@@ -62,8 +62,10 @@ export class OpenWindows {
    * to the next older one. An owner has one to a few open windows: a short walk, no Map per owner.
    */
   private heads = new Int32Array(0);
-  /** Open windows right now. */
-  openCount = 0;
+  /** Open windows right now: every slot handed out but the freed ones. */
+  get openCount(): number {
+    return this.high - this.free.length;
+  }
 
   /** The newest open window of an owner, or -1. */
   newest(owner: number): number {
@@ -158,14 +160,12 @@ export class OpenWindows {
     if (previous < 0) this.heads[owner] = slot;
     else data[previous * STRIDE + WindowField.next] = slot;
     this.many[slot] = undefined;
-    this.openCount += 1;
     return slot;
   }
 
   private release(slot: number): void {
     this.many[slot] = undefined;
     this.free.push(slot);
-    this.openCount -= 1;
   }
 
   /**
