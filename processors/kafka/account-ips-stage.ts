@@ -1,4 +1,4 @@
-import { CompressionTypes, type Consumer, type EachBatchPayload, type Message, type Producer } from "kafkajs";
+import { CompressionTypes, type Consumer, type Message, type Producer } from "kafkajs";
 import { z } from "zod";
 import { IDEMPOTENT_PRODUCER, stageConsumerConfig } from "../../bus/kafka.js";
 import { parseDuration } from "../../runtime/duration.js";
@@ -247,72 +247,80 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     Math.max(100, Math.floor(Math.min(commitMs, CAUGHT_UP_COMMIT_MS) / 2)),
   );
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
-    await exclusive(async () => {
-      if (stopping) return;
-      const partition = batch.partition;
-      const state = states.get(partition) ?? (await load(partition));
-      const first = BigInt(batch.firstOffset() ?? "0");
-      if (state.nextOffset !== null && first > state.nextOffset) {
-        // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
-        group.current().seek({ topic, partition, offset: state.nextOffset.toString() });
-        return;
-      }
-      const dead: Message[] = [];
-      let folded = 0;
-      let duplicates = 0;
-      const batchTime = Date.now();
-      for (const message of batch.messages) {
-        const offset = BigInt(message.offset);
-        if (state.nextOffset !== null && offset < state.nextOffset) continue;
-        state.nextOffset = offset + 1n;
-        const where = { stage: "account-ips", topic, partition, offset: message.offset };
-        for (const line of unpackEvents(message.value ?? Buffer.alloc(0))) {
-          const event = decodeEvent(line);
-          if (typeof event === "string") {
-            dead.push(deadLetter({ ...message, value: Buffer.from(line) }, `not a mail auth event: ${event}`, where));
-            continue;
+  const runWith = (consumer: Consumer) =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        await exclusive(async () => {
+          if (stopping) return;
+          const partition = batch.partition;
+          const state = states.get(partition) ?? (await load(partition));
+          const first = BigInt(batch.firstOffset() ?? "0");
+          if (state.nextOffset !== null && first > state.nextOffset) {
+            // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
+            group.current().seek({ topic, partition, offset: state.nextOffset.toString() });
+            return;
           }
-          const seen = state.seen.get(event.source_id);
-          if (seen !== undefined && event.offset <= seen) {
-            duplicates += 1;
-            continue;
+          const dead: Message[] = [];
+          let folded = 0;
+          let duplicates = 0;
+          const batchTime = Date.now();
+          for (const message of batch.messages) {
+            const offset = BigInt(message.offset);
+            if (state.nextOffset !== null && offset < state.nextOffset) continue;
+            state.nextOffset = offset + 1n;
+            const where = { stage: "account-ips", topic, partition, offset: message.offset };
+            for (const line of unpackEvents(message.value ?? Buffer.alloc(0))) {
+              const event = decodeEvent(line);
+              if (typeof event === "string") {
+                dead.push(
+                  deadLetter({ ...message, value: Buffer.from(line) }, `not a mail auth event: ${event}`, where),
+                );
+                continue;
+              }
+              const seen = state.seen.get(event.source_id);
+              if (seen !== undefined && event.offset <= seen) {
+                duplicates += 1;
+                continue;
+              }
+              state.seen.set(event.source_id, event.offset);
+              if (!state.lastData.has(event.source_id)) state.processor.resumeSource(event.source_id);
+              state.lastData.set(event.source_id, batchTime);
+              state.processor.fold({
+                ts: event.ts,
+                user: event.user,
+                ip: event.ip,
+                success: event.success,
+                sourceId: event.source_id,
+                offset: event.offset,
+              });
+              folded += 1;
+            }
           }
-          state.seen.set(event.source_id, event.offset);
-          if (!state.lastData.has(event.source_id)) state.processor.resumeSource(event.source_id);
-          state.lastData.set(event.source_id, batchTime);
-          state.processor.fold({
-            ts: event.ts,
-            user: event.user,
-            ip: event.ip,
-            success: event.success,
-            sourceId: event.source_id,
-            offset: event.offset,
-          });
-          folded += 1;
-        }
-      }
-      if (dead.length > 0) {
-        await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
-        stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
-        logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
-      }
-      resolveOffset(batch.lastOffset());
-      state.caughtUp = Number(batch.offsetLag()) === 0;
-      const age = Date.now() - state.lastFlush;
-      if (checkpointDue(state, age)) await flush(partition, state, false);
-      stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
-      stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
-      stageMetrics.lag.set(
-        { stage: "account-ips", partition: String(partition) },
-        Math.max(0, Number(batch.offsetLag())),
-      );
-      lastProgress = Date.now();
+          if (dead.length > 0) {
+            await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+            stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
+            logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
+          }
+          resolveOffset(batch.lastOffset());
+          state.caughtUp = Number(batch.offsetLag()) === 0;
+          const age = Date.now() - state.lastFlush;
+          if (checkpointDue(state, age)) await flush(partition, state, false);
+          stageMetrics.linesIn.inc({ stage: "account-ips" }, folded);
+          stageMetrics.duplicates.inc({ stage: "account-ips" }, duplicates);
+          stageMetrics.lag.set(
+            { stage: "account-ips", partition: String(partition) },
+            Math.max(0, Number(batch.offsetLag())),
+          );
+          lastProgress = Date.now();
+        });
+        await heartbeat();
+      },
     });
-    await heartbeat();
-  };
 
-  const group = createGroupConsumer({ create: createConsumer, topic, configure, eachBatch, logger });
+  const group = createGroupConsumer({ create: createConsumer, topic, configure, run: runWith, logger });
   try {
     await group.start();
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Producer } from "kafkajs";
+import type { Consumer, Producer } from "kafkajs";
 import type { Logger } from "../../runtime/logger.js";
 import { leaving } from "./leave-quietly.js";
 
@@ -25,11 +25,8 @@ export function createGroupConsumer(options: {
   topic: string;
   /** Adds event listeners to each new consumer (before it joins). */
   configure?(consumer: Consumer): void;
-  /**
-   * Handles one fetched batch. Offsets are the stage's to resolve and commit (no automatic commits), and
-   * batches that are empty, stale (a rebalance took the partition) or arrive while stopping never reach it.
-   */
-  eachBatch(payload: EachBatchPayload): Promise<void>;
+  /** Calls `consumer.run` with the stage's handlers. */
+  run(consumer: Consumer): Promise<void>;
   logger: Logger;
 }): GroupConsumer {
   const { logger } = options;
@@ -53,15 +50,7 @@ export function createGroupConsumer(options: {
     });
     await fresh.connect();
     await fresh.subscribe({ topic: options.topic, fromBeginning: true });
-    await fresh.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        const { batch, isRunning, isStale } = payload;
-        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-        await options.eachBatch(payload);
-      },
-    });
+    await options.run(fresh);
   };
 
   const schedule = () => {

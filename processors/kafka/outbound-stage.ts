@@ -1,4 +1,4 @@
-import { CompressionTypes, type EachBatchPayload, type KafkaMessage, type Message, type Producer } from "kafkajs";
+import { CompressionTypes, type Consumer, type KafkaMessage, type Message, type Producer } from "kafkajs";
 import { headerStrings, IDEMPOTENT_PRODUCER, stageConsumerConfig } from "../../bus/kafka.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { ConnEventSchema, ResolutionSchema } from "../../schemas/outbound-evidence.js";
@@ -116,63 +116,72 @@ export async function startOutboundStage(deps: StageDeps): Promise<RunningStage>
     }
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-    const stop = stageMetrics.batchSeconds.startTimer({ stage: STAGE });
-    const state = await partitionState(batch.partition);
-    const rows = emptyWebRows();
-    const dead: Message[] = [];
-    let lines = 0;
-    let last = "";
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      last = message.offset;
-      // Already in the checkpoint's state: counted before a crash or by the partition's previous owner.
-      if (BigInt(message.offset) < state.nextOffset) continue;
-      lines += read(message, batch.partition, state.processor, rows, dead);
-    }
-    if (last === "" || !isRunning() || isStale()) return;
-    const changes = state.processor.collect();
-    await insertWebRows(
-      deps.client,
-      { ...rows, destinations: changes.destinations, alerts: changes.alerts.map(encodeAlertRow) },
-      deps.metrics,
-    );
-    const next = BigInt(last) + 1n;
-    await saveCheckpoint(
-      deps.client,
-      { stage: STAGE, topic, partition: batch.partition },
-      next.toString(),
-      JSON.stringify(state.processor.snapshot()),
-    );
-    state.nextOffset = next;
-    if (changes.alerts.length > 0) {
-      await producer.send({
-        topic: kafkaConfig.topics.alerts.name,
-        messages: changes.alerts.map((alert) => ({ key: alert.subject, value: JSON.stringify(alert) })),
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-      });
-      for (const alert of changes.alerts) deps.metrics.alerts.inc({ kind: alert.kind });
-    }
-    if (dead.length > 0) {
-      await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
-      stageMetrics.deadLetters.inc({ stage: STAGE }, dead.length);
-    }
-    resolveOffset(last);
-    await group.current().commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
-    stageMetrics.linesIn.inc({ stage: STAGE }, lines);
-    stageMetrics.lag.set({ stage: STAGE, partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
-    lastProgress = Date.now();
-    stop();
-    await heartbeat();
-  };
+  const runWith = (consumer: Consumer) =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const stop = stageMetrics.batchSeconds.startTimer({ stage: STAGE });
+        const state = await partitionState(batch.partition);
+        const rows = emptyWebRows();
+        const dead: Message[] = [];
+        let lines = 0;
+        let last = "";
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          last = message.offset;
+          // Already in the checkpoint's state: counted before a crash or by the partition's previous owner.
+          if (BigInt(message.offset) < state.nextOffset) continue;
+          lines += read(message, batch.partition, state.processor, rows, dead);
+        }
+        if (last === "" || !isRunning() || isStale()) return;
+        const changes = state.processor.collect();
+        await insertWebRows(
+          deps.client,
+          { ...rows, destinations: changes.destinations, alerts: changes.alerts.map(encodeAlertRow) },
+          deps.metrics,
+        );
+        const next = BigInt(last) + 1n;
+        await saveCheckpoint(
+          deps.client,
+          { stage: STAGE, topic, partition: batch.partition },
+          next.toString(),
+          JSON.stringify(state.processor.snapshot()),
+        );
+        state.nextOffset = next;
+        if (changes.alerts.length > 0) {
+          await producer.send({
+            topic: kafkaConfig.topics.alerts.name,
+            messages: changes.alerts.map((alert) => ({ key: alert.subject, value: JSON.stringify(alert) })),
+            acks: -1,
+            compression: CompressionTypes.GZIP,
+          });
+          for (const alert of changes.alerts) deps.metrics.alerts.inc({ kind: alert.kind });
+        }
+        if (dead.length > 0) {
+          await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+          stageMetrics.deadLetters.inc({ stage: STAGE }, dead.length);
+        }
+        resolveOffset(last);
+        await group.current().commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
+        stageMetrics.linesIn.inc({ stage: STAGE }, lines);
+        stageMetrics.lag.set(
+          { stage: STAGE, partition: String(batch.partition) },
+          Math.max(0, Number(batch.offsetLag())),
+        );
+        lastProgress = Date.now();
+        stop();
+        await heartbeat();
+      },
+    });
 
   const group = createGroupConsumer({
     create: () => deps.kafka.consumer(stageConsumerConfig(kafkaConfig, kafkaConfig.groups.outbound)),
     topic,
     // After a rebalance another worker may have moved a partition on: state is reloaded from its checkpoint.
     configure: (consumer) => consumer.on(consumer.events.GROUP_JOIN, () => partitions.clear()),
-    eachBatch,
+    run: runWith,
     logger,
   });
   return startStageMember({ group, producer, logger, lastProgressAt: () => lastProgress });

@@ -3,7 +3,6 @@ import {
   type Batch,
   CompressionTypes,
   type Consumer,
-  type EachBatchPayload,
   type Kafka,
   type KafkaMessage,
   type Message,
@@ -182,50 +181,56 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     stop();
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-    let part = newPart();
-    const sink = {
-      event(event: ParsedMailAuth, offset: number) {
-        // One encoding for both the store and the events topic.
-        const row = encodeEventRow(event, part.current.sourceId, offset);
-        part.events.push(row);
-        (part.out[partitionOf(event.user)] as string[]).push(row);
-        part.events_out += 1;
-      },
-      unparsed(line: Buffer, offset: number, reason: string) {
-        part.unparsed.push(encodeUnparsedRow(line, offset, reason, part.current, part.current.format));
-      },
-      skipped(count: number) {
-        part.skipped += count;
-      },
-    };
-    // Bounded work between commits (a fetch may hold many records of many lines each), and the
-    // next part is parsed while the previous one is written: parts commit in order.
-    let writing: Promise<void> = Promise.resolve();
-    const commitInOrder = (done: Part) => {
-      const previous = writing;
-      writing = previous.then(() => commitPart(done, batch.topic, batch.partition, resolveOffset));
-      return previous;
-    };
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      read(message, batch, part, sink);
-      part.lastOffset = message.offset;
-      if (part.events_out + part.unparsed.length >= PART_EVENTS) {
-        await commitInOrder(part);
-        part = newPart();
+  const runWith = (consumer: Consumer) =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        let part = newPart();
+        const sink = {
+          event(event: ParsedMailAuth, offset: number) {
+            // One encoding for both the store and the events topic.
+            const row = encodeEventRow(event, part.current.sourceId, offset);
+            part.events.push(row);
+            (part.out[partitionOf(event.user)] as string[]).push(row);
+            part.events_out += 1;
+          },
+          unparsed(line: Buffer, offset: number, reason: string) {
+            part.unparsed.push(encodeUnparsedRow(line, offset, reason, part.current, part.current.format));
+          },
+          skipped(count: number) {
+            part.skipped += count;
+          },
+        };
+        // Bounded work between commits (a fetch may hold many records of many lines each), and the
+        // next part is parsed while the previous one is written: parts commit in order.
+        let writing: Promise<void> = Promise.resolve();
+        const commitInOrder = (done: Part) => {
+          const previous = writing;
+          writing = previous.then(() => commitPart(done, batch.topic, batch.partition, resolveOffset));
+          return previous;
+        };
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          read(message, batch, part, sink);
+          part.lastOffset = message.offset;
+          if (part.events_out + part.unparsed.length >= PART_EVENTS) {
+            await commitInOrder(part);
+            part = newPart();
+            await heartbeat();
+          }
+        }
+        if (part.lastOffset !== "" && isRunning() && !isStale()) commitInOrder(part);
+        await writing;
+        stageMetrics.lag.set(
+          { stage: "parse", partition: String(batch.partition) },
+          Math.max(0, Number(batch.offsetLag())),
+        );
         await heartbeat();
-      }
-    }
-    if (part.lastOffset !== "" && isRunning() && !isStale()) commitInOrder(part);
-    await writing;
-    stageMetrics.lag.set(
-      { stage: "parse", partition: String(batch.partition) },
-      Math.max(0, Number(batch.offsetLag())),
-    );
-    await heartbeat();
-  };
+      },
+    });
 
-  const group = createGroupConsumer({ create: createConsumer, topic: rawTopic, eachBatch, logger });
+  const group = createGroupConsumer({ create: createConsumer, topic: rawTopic, run: runWith, logger });
   return startStageMember({ group, producer, logger, lastProgressAt: () => lastProgress });
 }

@@ -215,7 +215,8 @@ async function runScaledOut(
     expect(status.code, status.stderr).toBe(0);
     const report = JSON.parse(status.stdout) as { groups: { lag: number }[]; shippers: { host: string }[] };
     expect(report.groups.length).toBe(4 + 6);
-    expect(report.groups.every((row) => row.lag === 0)).toBe(true);
+    // Every partition caught up (the rows behind, if any, are the message).
+    expect(report.groups.filter((row) => row.lag !== 0)).toEqual([]);
     expect(new Set(report.shippers.map((row) => row.host))).toEqual(new Set(["host-a", "host-b"]));
     const tables = await resultTables(client);
     const perPair = await queryRows<{ user: string; ip: string; logins: string; failures: string }>(
