@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
-import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
 import { escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
@@ -9,7 +9,7 @@ import type { AlertRow } from "./account-ips/rows.js";
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
 export type EncodedRows = {
   events: string[];
-  /** More `mail_auth_events` rows, already bytes (from the parse worker): `eventBytesRows` of them, each ending with "\n". */
+  /** More `mail_auth_events` rows, from the parse worker: Native blocks holding `eventBytesRows` rows in all. */
   eventBytes?: Uint8Array[];
   eventBytesRows?: number;
   unparsed: string[];
@@ -147,29 +147,26 @@ export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history"
  * stored once the evidence behind it is.
  */
 export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows, metrics: Metrics): Promise<void> {
-  const write = async (
-    table: string,
-    columns: readonly string[],
-    lines: string[],
-    bytes?: Uint8Array[],
-    rowsInBytes = 0,
-  ) => {
-    if (lines.length === 0 && rowsInBytes === 0) return;
+  // An event's identity is its (source, offset): one batch never holds the same event twice, so
+  // the insert need not look for duplicates (queries read the table FINAL).
+  const settingsOf = (table: string) => (table === "mail_auth_events" ? { settings: { optimize_on_insert: 0 } } : {});
+  const write = async (table: string, columns: readonly string[], lines: string[]) => {
+    if (lines.length === 0) return;
     const stop = metrics.insertSeconds.startTimer({ table });
-    await insertTsvRows(client, {
-      table,
-      columns,
-      rows: lines,
-      ...(bytes === undefined ? {} : { encoded: { chunks: bytes, rows: rowsInBytes } }),
-      // An event's identity is its (source, offset): one batch never holds the same event twice, so
-      // the insert need not look for duplicates (queries read the table FINAL).
-      ...(table === "mail_auth_events" ? { settings: { optimize_on_insert: 0 } } : {}),
-    });
+    await insertTsvRows(client, { table, columns, rows: lines, ...settingsOf(table) });
     stop();
-    metrics.insertedRows.inc({ table }, lines.length + rowsInBytes);
+    metrics.insertedRows.inc({ table }, lines.length);
+  };
+  const writeBlocks = async (table: string, columns: readonly string[], blocks: Uint8Array[], count: number) => {
+    if (count === 0) return;
+    const stop = metrics.insertSeconds.startTimer({ table });
+    await insertNativeBlocks(client, { table, columns, blocks, rows: count, ...settingsOf(table) });
+    stop();
+    metrics.insertedRows.inc({ table }, count);
   };
   await Promise.all([
-    write("mail_auth_events", EVENT_COLUMNS, rows.events, rows.eventBytes, rows.eventBytesRows ?? 0),
+    write("mail_auth_events", EVENT_COLUMNS, rows.events),
+    writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBytes ?? [], rows.eventBytesRows ?? 0),
     write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
   await Promise.all([

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Session } from "chdb";
+import { sqlString } from "./sql-string.js";
 
 /**
  * ClickHouse's HTTP interface (the part `@clickhouse/client` uses) in front of
@@ -33,10 +34,6 @@ const HTTP_ONLY = new Set([
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type ChdbHttpServer = { port: number; host: string; url: string; close(): Promise<void> };
-
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
 
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { createChdbConnection } from "chdb/connection";
+import { chdbFileInsert } from "./chdb-file-insert.js";
 import { registerRawInsert } from "./raw-insert.js";
 
 export type { ClickHouseClient };
@@ -39,6 +40,6 @@ export function createStoreClient(options: StoreOptions): ClickHouseClient {
   type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
   const connection = createChdbConnection({ path });
   const client = createClient({ connection: connection as unknown as ClientConnection });
-  registerRawInsert(client, (params) => connection.chdb.rawInsert(params));
+  registerRawInsert(client, chdbFileInsert(connection.chdb, join(options.dataDir, "inserts")));
   return client;
 }

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { StoreError } from "../runtime/errors.js";
 import { rawInsertOf } from "./raw-insert.js";
@@ -29,7 +30,47 @@ export async function insertTsvRows(
   if (batch.rows.length === 0 && encodedRows === 0) return;
   const parts: Uint8Array[] = batch.rows.length === 0 ? [] : [Buffer.from(`${batch.rows.join("\n")}\n`)];
   for (const chunk of batch.encoded?.chunks ?? []) if (chunk.length > 0) parts.push(chunk);
-  const body = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+  await sendEncoded(
+    client,
+    { ...batch, format: "TabSeparated", body: parts, count: batch.rows.length + encodedRows },
+    retry,
+  );
+}
+
+/**
+ * Inserts blocks of ClickHouse's Native format (store/native-block.ts) in one
+ * request, retrying like `insertTsvRows`. Resolves when the store acknowledged
+ * the rows.
+ */
+export async function insertNativeBlocks(
+  client: ClickHouseClient,
+  batch: {
+    table: string;
+    columns: readonly string[];
+    blocks: readonly Uint8Array[];
+    rows: number;
+    settings?: Record<string, string | number>;
+  },
+  retry: { attempts?: number; firstDelayMs?: number } = {},
+): Promise<void> {
+  if (batch.rows === 0) return;
+  const body = batch.blocks.filter((block) => block.length > 0);
+  await sendEncoded(client, { ...batch, format: "Native", body, count: batch.rows }, retry);
+}
+
+async function sendEncoded(
+  client: ClickHouseClient,
+  batch: {
+    table: string;
+    columns: readonly string[];
+    format: "TabSeparated" | "Native";
+    body: Uint8Array[];
+    count: number;
+    settings?: Record<string, string | number>;
+  },
+  retry: { attempts?: number; firstDelayMs?: number },
+): Promise<void> {
+  const body = batch.body.length === 1 ? (batch.body[0] as Uint8Array) : Buffer.concat(batch.body);
   const raw = rawInsertOf(client);
   const attempts = retry.attempts ?? ATTEMPTS;
   let delay = retry.firstDelayMs ?? FIRST_DELAY_MS;
@@ -39,10 +80,21 @@ export async function insertTsvRows(
         await raw({
           table: batch.table,
           values: body,
-          format: "TabSeparated",
+          format: batch.format,
           columns: batch.columns,
           ...(batch.settings === undefined ? {} : { settings: batch.settings }),
         });
+        return;
+      }
+      if (batch.format === "Native") {
+        // The client's insert takes text formats only; exec sends any body after the statement.
+        const result = await client.exec({
+          query: `INSERT INTO ${batch.table} (${batch.columns.join(", ")}) FORMAT Native`,
+          values: Readable.from([body], { objectMode: false }),
+          ...(batch.settings === undefined ? {} : { clickhouse_settings: batch.settings }),
+        });
+        result.stream.resume();
+        await finished(result.stream);
         return;
       }
       await client.insert({
@@ -57,7 +109,7 @@ export async function insertTsvRows(
       const message = cause instanceof Error ? cause.message : String(cause);
       if (attempt >= attempts || !looksTransient(message)) {
         throw new StoreError(
-          `inserting ${batch.rows.length + encodedRows} rows into ${batch.table}: ${message}`,
+          `inserting ${batch.count} rows into ${batch.table}: ${message}`,
           cause,
           looksTransient(message),
         );

@@ -1,10 +1,10 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 
-/** An insert that hands TabSeparated bytes to the engine as they are (chDB's zero-copy path). */
+/** An insert that hands encoded rows to the engine as they are (chDB: through a file, see chdb-file-insert.ts). */
 export type RawInsert = (params: {
   table: string;
   values: Uint8Array;
-  format: "TabSeparated";
+  format: "TabSeparated" | "Native";
   columns: readonly string[];
   settings?: Record<string, string | number>;
 }) => Promise<unknown>;
@@ -13,9 +13,9 @@ const rawInserts = new WeakMap<ClickHouseClient, RawInsert>();
 
 /**
  * Remembers that a client's store takes raw inserts. chDB's connection, behind
- * the `@clickhouse/client` API, turns an insert's body into one SQL string;
- * its raw insert passes the bytes to the engine's parser untouched: about a
- * third faster for the events, and no large string on the JavaScript heap.
+ * the `@clickhouse/client` API, turns an insert's body into one SQL string
+ * parsed on one thread; a raw insert reads the bytes from a file, in parallel,
+ * and keeps no large string on the JavaScript heap.
  */
 export function registerRawInsert(client: ClickHouseClient, insert: RawInsert): void {
   rawInserts.set(client, insert);

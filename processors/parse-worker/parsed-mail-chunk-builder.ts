@@ -1,45 +1,22 @@
 import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
+import { encodeNativeString } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
-import { encodeEventRow, encodeUnparsedRow } from "../mail-rows.js";
-import type { MailChunkSink } from "../parse/mail-line-parser.js";
+import { encodeUnparsedRow } from "../mail-rows.js";
+import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
+import { NativeEventRows } from "./native-event-rows.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
 import { RawPairCache } from "./raw-pair-cache.js";
-
-/** Bytes appended to a buffer that doubles when full. */
-class GrowingBytes {
-  bytes: Buffer;
-  used = 0;
-
-  constructor(capacity: number) {
-    this.bytes = Buffer.allocUnsafe(capacity);
-  }
-
-  /** Appends a string as UTF-8. */
-  write(text: string): void {
-    // Room for the worst case (3 bytes per UTF-16 unit) keeps this one write.
-    if (this.used + text.length * 3 > this.bytes.length) this.grow(this.used + text.length * 3);
-    this.used += this.bytes.write(text, this.used, "utf8");
-  }
-
-  /** The bytes written, in a buffer of their own (transferable). */
-  take(): Uint8Array {
-    const taken = new Uint8Array(this.used);
-    taken.set(this.bytes.subarray(0, this.used));
-    return taken;
-  }
-
-  private grow(needed: number): void {
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2));
-    this.bytes.copy(grown, 0, 0, this.used);
-    this.bytes = grown;
-  }
-}
 
 /**
  * Collects one chunk's parse results (a MailChunkSink) as a ParsedMailChunk:
  * columns for the aggregation, encoded rows for the store. Reused chunk after
  * chunk; `take` hands the arrays over and starts afresh.
+ *
+ * A field-map line whose raw user and address bytes were met before (the
+ * common case: an account logs in again) takes the fast path, `rawEvent`: its
+ * pair number and its encoded user, raw user and address come from the raw
+ * bytes, and no string or event object is made for it.
  */
 export class ParsedMailChunkBuilder implements MailChunkSink {
   private events = 0;
@@ -65,7 +42,11 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
 
   constructor(private readonly locate: (ip: string) => AddressLocation) {}
   private unparsedRows: string[] = [];
-  private readonly rows = new GrowingBytes(4 * 1024 * 1024);
+  private readonly rows = new NativeEventRows();
+  /** Per raw-bytes entry: where its encoded user, raw user and address are in `encodedNames` (4 positions). */
+  private entryNames = new Int32Array(4096);
+  private encodedNames = new Uint8Array(256 * 1024);
+  private encodedNamesUsed = 0;
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
 
@@ -73,6 +54,46 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   begin(sourceId: string, path: string, encodeRows: boolean): void {
     this.source = { sourceId, path };
     this.encodeRows = encodeRows;
+  }
+
+  rawEvent(
+    data: Buffer,
+    spans: readonly number[],
+    ts: number,
+    host: string,
+    offset: number,
+    constants: FieldMapConstants,
+  ): boolean {
+    const entry = this.rawPairs.find(
+      data,
+      spans[0] as number,
+      spans[1] as number,
+      spans[2] as number,
+      spans[3] as number,
+    );
+    if (entry < 0) return false;
+    const index = this.events;
+    if (index === this.ts.length) this.grow();
+    this.ts[index] = ts;
+    this.offsets[index] = offset;
+    this.success[index] = constants.success ? 1 : 0;
+    this.pairs[index] = this.rawPairs.pairOf(entry);
+    if (this.encodeRows) {
+      const at = entry * 4;
+      const names = this.entryNames;
+      this.rows.addEncoded(
+        host,
+        constants,
+        this.encodedNames,
+        names[at] as number,
+        names[at + 1] as number,
+        names[at + 2] as number,
+        names[at + 3] as number,
+        this.source.sourceId,
+      );
+    }
+    this.events = index + 1;
+    return true;
   }
 
   event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void {
@@ -83,14 +104,43 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.success[index] = event.success ? 1 : 0;
     // A field-map line's raw fields find a pair met before without a string look-up.
     const raw = data !== undefined && spans !== undefined;
-    let pair = raw ? this.rawPairs.find(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0) : -1;
+    const entry = raw ? this.rawPairs.find(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0) : -1;
+    let pair = entry < 0 ? -1 : this.rawPairs.pairOf(entry);
     if (pair < 0) {
       pair = this.pairNumber(event);
-      if (raw) this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair);
+      if (raw)
+        this.rememberEntry(
+          this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair),
+          event,
+        );
     }
     this.pairs[index] = pair;
-    if (this.encodeRows) this.rows.write(`${encodeEventRow(event, this.source.sourceId, offset)}\n`);
+    if (this.encodeRows) this.rows.add(event, this.source.sourceId);
     this.events = index + 1;
+  }
+
+  /** Encodes a new raw entry's names once, for the fast path. */
+  private rememberEntry(entry: number, event: ParsedMailAuth): void {
+    const parts = [encodeNativeString(event.user), encodeNativeString(event.user_raw), encodeNativeString(event.ip)];
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    if (this.encodedNamesUsed + length > this.encodedNames.length) {
+      const grown = new Uint8Array(Math.max(this.encodedNames.length * 2, this.encodedNamesUsed + length));
+      grown.set(this.encodedNames.subarray(0, this.encodedNamesUsed));
+      this.encodedNames = grown;
+    }
+    if (entry * 4 + 4 > this.entryNames.length) {
+      const grown = new Int32Array(Math.max(this.entryNames.length * 2, entry * 4 + 4));
+      grown.set(this.entryNames);
+      this.entryNames = grown;
+    }
+    let at = this.encodedNamesUsed;
+    this.entryNames[entry * 4] = at;
+    parts.forEach((part, index) => {
+      this.encodedNames.set(part, at);
+      at += part.length;
+      this.entryNames[entry * 4 + index + 1] = at;
+    });
+    this.encodedNamesUsed = at;
   }
 
   /** The number of the event's (user, address) pair, numbering it when new. */
@@ -147,7 +197,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       firstNewAddress: this.firstNewAddress,
       newAddresses: this.newAddresses,
       newAddressLocations: this.newAddressLocations,
-      eventRows: this.rows.take(),
+      eventRows: this.encodeRows ? this.rows.take(events, this.ts, this.success, this.offsets) : new Uint8Array(0),
       unparsedRows: this.unparsedRows,
     };
     this.events = 0;
@@ -160,7 +210,6 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.newAddresses = [];
     this.newAddressLocations = [];
     this.unparsedRows = [];
-    this.rows.used = 0;
     return chunk;
   }
 

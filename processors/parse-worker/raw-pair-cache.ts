@@ -26,7 +26,7 @@ export class RawPairCache {
     this.resize(1024);
   }
 
-  /** The pair of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
+  /** The entry of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
   find(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): number {
     let hash = 0x811c9dc5;
     for (let index = userStart; index < userEnd; index++) hash = Math.imul(hash ^ (data[index] as number), 0x01000193);
@@ -47,14 +47,19 @@ export class RawPairCache {
           arena[at + userLength] === 10 &&
           equalBytes(arena, at + userLength + 1, data, ipStart, ipEnd - ipStart)
         )
-          return this.pairs[entry] as number;
+          return entry;
       }
       slot = (slot + 1) & this.mask;
     }
   }
 
-  /** Remembers the pair of the key `find` just missed. */
-  add(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number, pair: number): void {
+  /** The pair number of an entry `find` or `add` gave. */
+  pairOf(entry: number): number {
+    return this.pairs[entry] as number;
+  }
+
+  /** Remembers the pair of the key `find` just missed; returns its entry (numbered from 0 in the order added). */
+  add(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number, pair: number): number {
     const length = userEnd - userStart + 1 + ipEnd - ipStart;
     if (this.used + length > this.arena.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + length));
@@ -83,6 +88,7 @@ export class RawPairCache {
     if ((entry + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
     this.place(entry, this.hash);
     this.size = entry + 1;
+    return entry;
   }
 
   private place(entry: number, hash: number): void {

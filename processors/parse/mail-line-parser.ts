@@ -7,6 +7,10 @@ import { type Envelope, parseEnvelope } from "./envelope/syslog-envelope.js";
 import { zoneConverter } from "./envelope/zone-offset.js";
 import { BUILT_IN_FIELD_MAPS, type FieldMapParser, fieldMapParser } from "./field-map.js";
 import { normalizeUser } from "./normalize-user.js";
+
+/** What every event of one field map shares. */
+export type FieldMapConstants = { service: string; success: boolean; format: string; reason: string };
+
 import { MAIL_PARSERS } from "./registry.js";
 
 export type MailParseResult =
@@ -21,6 +25,20 @@ export type MailChunkSink = {
    * the same raw bytes always give the same user and address.
    */
   event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void;
+  /**
+   * Optional fast path for field-map lines, offered before any string is made: the event whose raw user
+   * and address fields are at `spans` of `data`, with its envelope's time and host and the field map's
+   * constants. Returns true when the sink took it from the raw bytes alone (a spelling it met before);
+   * false asks for the parsed event (`event` follows, or `unparsed` when the fields do not parse).
+   */
+  rawEvent?(
+    data: Buffer,
+    spans: readonly number[],
+    ts: number,
+    host: string,
+    offset: number,
+    constants: FieldMapConstants,
+  ): boolean;
   unparsed(line: Buffer, offset: number, reason: string): void;
   /** Called once per chunk with the lines that are not authentication events. */
   skipped(count: number): void;
@@ -46,7 +64,6 @@ export type MailLineParserOptions = {
 /** Lines longer than this are never matched by a regular expression. */
 export const MAX_LINE_BYTES = 64 * 1024;
 const SKIPPED: MailParseResult = { kind: "skipped" };
-const NO_SPANS: readonly number[] = [0, 0, 0, 0];
 
 export function createMailLineParser(options: MailLineParserOptions): MailLineParser {
   const formats = resolveFormats(options);
@@ -120,11 +137,8 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       else if (lineEnd - lineStart > MAX_LINE_BYTES) {
         sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
       } else if (fieldMap !== null) {
-        const result = parseFieldMapLine(fieldMap, data, lineStart, lineEnd);
-        if (result.kind === "event") sink.event(result.event, startOffset + lineStart, data, lastSpans);
-        else if (result.kind === "unparsed")
-          sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, result.reason);
-        else skipped += 1;
+        const reason = parseFieldMapLine(fieldMap, data, lineStart, lineEnd, startOffset + lineStart, sink);
+        if (reason !== null) sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, reason);
       } else {
         const result = parseLine(data.toString("utf8", lineStart, lineEnd));
         if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
@@ -138,14 +152,30 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   };
 
   /**
-   * A field-map line straight from bytes: only the envelope's prefix and the
-   * two fields are decoded (into flat strings, which make faster map keys
-   * than slices of a decoded line).
+   * A field-map line straight from bytes, handed to the sink: only the
+   * envelope's prefix and the two fields are decoded (into flat strings, which
+   * make faster map keys than slices of a decoded line), and not even those
+   * when the sink knows the raw fields. Returns null, or why the line is unparsed.
    */
-  let lastSpans: readonly number[] = NO_SPANS;
   let lastHeader = Buffer.alloc(0);
   let lastEnvelope: Envelope | null = null;
-  const parseFieldMapLine = (parser: FieldMapParser, data: Buffer, start: number, end: number): MailParseResult => {
+  const constants: FieldMapConstants | null =
+    fieldMap === null
+      ? null
+      : {
+          service: fieldMap.map.service,
+          success: fieldMap.map.success,
+          format: fieldMap.id,
+          reason: fieldMap.map.success ? "" : "login failed",
+        };
+  const parseFieldMapLine = (
+    parser: FieldMapParser,
+    data: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    sink: MailChunkSink,
+  ): string | null => {
     // Consecutive lines mostly share their second and host: reuse the envelope when the header bytes are the same.
     let envelope = lastEnvelope;
     const headerLength = lastHeader.length;
@@ -156,32 +186,36 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       data.compare(lastHeader, 0, headerLength, start, start + headerLength) !== 0
     ) {
       envelope = parseEnvelope(data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)), context);
-      if (envelope === null) return { kind: "unparsed", reason: "no syslog timestamp and host recognised" };
+      if (envelope === null) return "no syslog timestamp and host recognised";
       lastEnvelope = envelope;
       lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
     }
     const spans = parser.fieldSpans(data, start, end);
-    lastSpans = spans ?? NO_SPANS;
-    if (spans === null)
-      return { kind: "unparsed", reason: `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields` };
+    if (spans === null) return `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields`;
+    const host = envelope.host === "" ? defaultHost : envelope.host;
+    const fields = constants as FieldMapConstants;
+    if (sink.rawEvent?.(data, spans, envelope.ts, host, offset, fields) === true) return null;
     const rawIp = data.toString("latin1", spans[2], spans[3]);
     const ip = canonicalIp(rawIp);
-    if (ip === null) return { kind: "unparsed", reason: `${parser.id}: not an address: ${rawIp.slice(0, 64)}` };
+    if (ip === null) return `${parser.id}: not an address: ${rawIp.slice(0, 64)}`;
     const user = data.toString("utf8", spans[0], spans[1]);
-    return {
-      kind: "event",
-      event: {
+    sink.event(
+      {
         ts: envelope.ts,
-        host: envelope.host === "" ? defaultHost : envelope.host,
-        service: parser.map.service,
+        host,
+        service: fields.service,
         user: normalizeUser(user),
         user_raw: user,
         ip,
-        success: parser.map.success,
-        format: parser.id,
-        reason: parser.map.success ? "" : "login failed",
+        success: fields.success,
+        format: fields.format,
+        reason: fields.reason,
       },
-    };
+      offset,
+      data,
+      spans,
+    );
+    return null;
   };
 
   return { parseLine, parseChunk };

@@ -13,6 +13,11 @@ type Modules = {
   createMailLineParser: typeof import("../../processors/parse/mail-line-parser.js").createMailLineParser;
   createMailParseWorker: typeof import("../../processors/parse-worker/mail-parse-worker.js").createMailParseWorker;
   encodeEventRow: typeof import("../../processors/mail-rows.js").encodeEventRow;
+  EVENT_COLUMNS: typeof import("../../processors/mail-rows.js").EVENT_COLUMNS;
+  createStoreClient: typeof import("../../store/create-store-client.js").createStoreClient;
+  migrate: typeof import("../../store/migrate.js").migrate;
+  insertTsvRows: typeof import("../../store/insert-tsv-rows.js").insertTsvRows;
+  insertNativeBlocks: typeof import("../../store/insert-tsv-rows.js").insertNativeBlocks;
   AccountIpsSchema: typeof import("../../schemas/config.js").AccountIpsSchema;
   buildMailScenario: typeof import("../../demo/mail-scenario.js").buildMailScenario;
   writeMailLogs: typeof import("../../demo/write-mail-logs.js").writeMailLogs;
@@ -24,7 +29,10 @@ async function modules(): Promise<Modules> {
     ...(await load<Pick<Modules, "loadAsnDatabase">>("processors/account-ips/asn-database.js")),
     ...(await load<Pick<Modules, "createMailLineParser">>("processors/parse/mail-line-parser.js")),
     ...(await load<Pick<Modules, "createMailParseWorker">>("processors/parse-worker/mail-parse-worker.js")),
-    ...(await load<Pick<Modules, "encodeEventRow">>("processors/mail-rows.js")),
+    ...(await load<Pick<Modules, "encodeEventRow" | "EVENT_COLUMNS">>("processors/mail-rows.js")),
+    ...(await load<Pick<Modules, "createStoreClient">>("store/create-store-client.js")),
+    ...(await load<Pick<Modules, "migrate">>("store/migrate.js")),
+    ...(await load<Pick<Modules, "insertTsvRows" | "insertNativeBlocks">>("store/insert-tsv-rows.js")),
     ...(await load<Pick<Modules, "AccountIpsSchema">>("schemas/config.js")),
     ...(await load<Pick<Modules, "buildMailScenario">>("demo/mail-scenario.js")),
     ...(await load<Pick<Modules, "writeMailLogs">>("demo/write-mail-logs.js")),
@@ -127,7 +135,8 @@ describe("parse worker", () => {
     const viaWorker = m.createAccountIpsProcessor({ config, asnDatabase });
     const worker = m.createMailParseWorker();
     const workerRows: string[] = [];
-    const workerEvents: string[] = [];
+    const workerBlocks: Uint8Array[] = [];
+    let workerEventCount = 0;
     let chunks = 0;
     try {
       for (const file of files) {
@@ -137,7 +146,8 @@ describe("parse worker", () => {
           const parsed = await worker.parse(parserId, chunk);
           sourceId = parsed.sourceId;
           viaWorker.foldParsed(parsed);
-          workerEvents.push(...Buffer.from(parsed.eventRows).toString("utf8").split("\n").slice(0, -1));
+          workerBlocks.push(parsed.eventRows);
+          workerEventCount += parsed.events;
           for (const kind of ["history", "windows", "alerts"] as const)
             for (const row of viaWorker.collect()[kind]) workerRows.push(`${kind} ${JSON.stringify(row)}`);
           if (++chunks === 7) viaWorker.restore(JSON.parse(JSON.stringify(viaWorker.snapshot())));
@@ -148,8 +158,40 @@ describe("parse worker", () => {
       await worker.close();
     }
 
+    // The worker's events (Native blocks) and the main thread's (TabSeparated) read back the same from the store.
+    const storedEvents = async (
+      name: string,
+      write: (client: ReturnType<Modules["createStoreClient"]>) => Promise<void>,
+    ) => {
+      const client = m.createStoreClient({ dataDir: join(dir, name) });
+      try {
+        await m.migrate(client);
+        await write(client);
+        const result = await client.query({
+          query: `SELECT ${m.EVENT_COLUMNS.join(", ")} FROM mail_auth_events ORDER BY source_id, offset`,
+          format: "TabSeparated",
+        });
+        return (await result.text()).split("\n").slice(0, -1);
+      } finally {
+        await client.close();
+      }
+    };
+    const columns = m.EVENT_COLUMNS;
+    const workerEvents = await storedEvents("store-worker", (client) =>
+      m.insertNativeBlocks(client, {
+        table: "mail_auth_events",
+        columns,
+        blocks: workerBlocks,
+        rows: workerEventCount,
+      }),
+    );
+    const mainThreadEvents = await storedEvents("store-main", (client) =>
+      m.insertTsvRows(client, { table: "mail_auth_events", columns, rows: directEvents }),
+    );
+
     expect(chunks).toBeGreaterThan(7);
-    expect(workerEvents).toEqual(directEvents);
+    expect(workerEvents.length).toBe(directEvents.length);
+    expect(workerEvents).toEqual(mainThreadEvents);
     expect(workerEvents.some((row) => row.includes("2001:db8::7"))).toBe(true);
     expect(workerEvents.filter((row) => row.includes("\tawk-login\t")).length).toBe(20_000);
     const fromWorker = summarize(viaWorker, workerRows);

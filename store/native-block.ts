@@ -1,0 +1,128 @@
+import { endianness } from "node:os";
+
+// 64-bit columns are written as two native 32-bit words; ClickHouse's Native format is little-endian.
+if (endianness() !== "LE") throw new Error("the Native encoder assumes a little-endian machine");
+
+/**
+ * A `String` column of a ClickHouse Native block: every value as its UTF-8
+ * length (LEB128) followed by its bytes. Reused block after block.
+ */
+export class NativeStringColumn {
+  bytes = Buffer.allocUnsafe(64 * 1024);
+  used = 0;
+  private lastText = "";
+  private lastEncoded = new Uint8Array([0]);
+
+  /** Appends a value. */
+  appendString(text: string): void {
+    this.reserve(text.length * 3 + 5);
+    const start = this.used;
+    // Assume a one-byte length; move the bytes when it takes more.
+    const length = this.bytes.write(text, start + 1, "utf8");
+    const prefix = lebLength(length);
+    if (prefix > 1) this.bytes.copyWithin(start + prefix, start + 1, start + 1 + length);
+    writeLeb(this.bytes, start, length);
+    this.used = start + prefix + length;
+  }
+
+  /** Appends a value that is usually the same as the one before (a host, a source): encoded once per change. */
+  appendRepeated(text: string): void {
+    if (text !== this.lastText) {
+      const start = this.used;
+      this.appendString(text);
+      this.lastText = text;
+      this.lastEncoded = this.bytes.slice(start, this.used);
+      return;
+    }
+    this.appendEncoded(this.lastEncoded, 0, this.lastEncoded.length);
+  }
+
+  /** Appends a value already encoded as a Native string (length and bytes) in `source[start, end)`. */
+  appendEncoded(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.reserve(length);
+    const bytes = this.bytes;
+    let at = this.used;
+    // Short values: a loop beats a native copy's call.
+    if (length <= 32) for (let index = start; index < end; index++) bytes[at++] = source[index] as number;
+    else {
+      bytes.set(source.subarray(start, end), at);
+      at += length;
+    }
+    this.used = at;
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
+
+  private reserve(extra: number): void {
+    if (this.used + extra <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + extra));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
+  }
+}
+
+/** Encodes `text` as a Native string (length and UTF-8 bytes). */
+export function encodeNativeString(text: string): Uint8Array {
+  const utf8 = Buffer.from(text, "utf8");
+  const encoded = new Uint8Array(lebLength(utf8.length) + utf8.length);
+  encoded.set(utf8, writeLeb(encoded, 0, utf8.length));
+  return encoded;
+}
+
+/** A column of 64-bit integers (UInt64, Int64, DateTime64's ticks) within ±2^53, from JavaScript numbers (two's complement). */
+export function int64Column(values: ArrayLike<number>, count: number): Uint8Array {
+  const words = new Uint32Array(count * 2);
+  for (let index = 0; index < count; index++) {
+    const value = values[index] as number;
+    const high = Math.floor(value / 4294967296);
+    words[index * 2] = value - high * 4294967296;
+    // A negative high word wraps to its two's complement on assignment.
+    words[index * 2 + 1] = high;
+  }
+  return new Uint8Array(words.buffer);
+}
+
+export type NativeColumn = { name: string; type: string; data: Uint8Array };
+
+/** One block of ClickHouse's Native format: the counts, then each column's name, type and data. Empty for no rows. */
+export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Uint8Array {
+  if (rows === 0) return new Uint8Array(0);
+  const names = columns.map((column) => encodeNativeString(column.name));
+  const types = columns.map((column) => encodeNativeString(column.type));
+  let size = lebLength(columns.length) + lebLength(rows);
+  columns.forEach((column, index) => {
+    size += (names[index] as Uint8Array).length + (types[index] as Uint8Array).length + column.data.length;
+  });
+  const block = new Uint8Array(size);
+  let at = writeLeb(block, 0, columns.length);
+  at = writeLeb(block, at, rows);
+  columns.forEach((column, index) => {
+    for (const part of [names[index] as Uint8Array, types[index] as Uint8Array, column.data]) {
+      block.set(part, at);
+      at += part.length;
+    }
+  });
+  return block;
+}
+
+function lebLength(value: number): number {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length += 1;
+  }
+  return length;
+}
+
+/** Writes `value` as LEB128 at `at`; returns where the next byte goes. */
+function writeLeb(bytes: Uint8Array, at: number, value: number): number {
+  while (value >= 128) {
+    bytes[at++] = (value % 128) | 128;
+    value = Math.floor(value / 128);
+  }
+  bytes[at++] = value;
+  return at;
+}
