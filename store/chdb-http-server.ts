@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { Session } from "chdb";
 import { sqlString } from "./sql-string.js";
 
@@ -55,8 +58,15 @@ class RequestError extends Error {
   }
 }
 
-/** The statement to run for one HTTP request, and the output format when the SQL names none. */
-export function statementFor(url: URL, body: Buffer): { sql: string; format: string } {
+/** An insert's statement as the client sends it: everything up to its closing `FORMAT name`. */
+const INSERT_WITH_FORMAT = /^(\s*INSERT\s[\s\S]*?)\s+FORMAT\s+([A-Za-z][A-Za-z0-9_]*)\s*$/i;
+
+/**
+ * The statement to run for one HTTP request, and the output format when the SQL names none. An insert
+ * whose rows were written to `bodyFile` reads them with `FROM INFILE` (parsed in parallel, binary formats
+ * such as Native kept intact); otherwise the rows follow the statement as text.
+ */
+export function statementFor(url: URL, body: Buffer, bodyFile?: string): { sql: string; format: string } {
   const prefix: string[] = [];
   for (const [key, value] of url.searchParams) {
     if (key.startsWith("param_")) {
@@ -68,7 +78,15 @@ export function statementFor(url: URL, body: Buffer): { sql: string; format: str
     }
   }
   const inUrl = url.searchParams.get("query");
-  const sql = inUrl === null ? body.toString("utf8") : body.length > 0 ? `${inUrl}\n${body.toString("utf8")}` : inUrl;
+  const insert = inUrl === null || bodyFile === undefined ? null : INSERT_WITH_FORMAT.exec(inUrl);
+  const sql =
+    inUrl === null
+      ? body.toString("utf8")
+      : insert !== null && bodyFile !== undefined
+        ? `${insert[1]} FROM INFILE ${sqlString(bodyFile)} FORMAT ${insert[2]}`
+        : body.length > 0
+          ? `${inUrl}\n${body.toString("utf8")}`
+          : inUrl;
   if (sql.trim() === "") throw new RequestError(400, "no query: send it in the body or as ?query=");
   return {
     sql: prefix.length === 0 ? sql : `${prefix.join("; ")}; ${sql}`,
@@ -83,6 +101,10 @@ export async function startChdbHttpServer(options: {
   maxBodyBytes?: number;
 }): Promise<ChdbHttpServer> {
   const session = new Session(options.path);
+  // Insert bodies wait in files for `INSERT ... FROM INFILE`, beside the store.
+  const insertFolder = join(options.path, "..", "inserts");
+  mkdirSync(insertFolder, { recursive: true });
+  let insertSequence = 0;
   const limit = options.maxBodyBytes ?? 512 * 1024 * 1024;
   let queue: Promise<unknown> = Promise.resolve();
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {
@@ -100,17 +122,21 @@ export async function startChdbHttpServer(options: {
     }
     try {
       const body = await readBody(request, limit);
-      const { sql, format } = statementFor(url, body);
       const isInsert = url.searchParams.has("query") && body.length > 0;
-      if (isInsert && body.toString("utf8").trim() === "") {
+      if (isInsert && body.every((byte) => byte === 32 || byte === 10 || byte === 9 || byte === 13)) {
         response.writeHead(200, { "X-ClickHouse-Query-Id": queryId }).end();
         return;
       }
+      const bodyFile = isInsert ? join(insertFolder, `${process.pid}-${insertSequence++}`) : undefined;
+      if (bodyFile !== undefined) await writeFile(bodyFile, body);
+      const { sql, format } = statementFor(url, body, bodyFile);
       const queued = Date.now();
       let began = 0;
       const result = await serialised(() => {
         began = Date.now();
         return session.queryAsync(sql, { format });
+      }).finally(() => {
+        if (bodyFile !== undefined) rmSync(bodyFile, { force: true });
       });
       if (process.env.VIGIL_STORE_TRACE) {
         process.stderr.write(

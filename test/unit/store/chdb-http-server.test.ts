@@ -14,6 +14,16 @@ describe("statementFor (ClickHouse HTTP requests onto chDB)", () => {
     expect(statementFor(url, Buffer.from("1\t2\n")).sql).toBe("INSERT INTO t FORMAT TabSeparated\n1\t2\n");
   });
 
+  test("an insert whose body waits in a file reads it with FROM INFILE, binary formats included", () => {
+    const url = new URL(`http://x/?max_threads=2&query=${encodeURIComponent("INSERT INTO t (a, b) FORMAT Native")}`);
+    expect(statementFor(url, Buffer.from([1, 2, 0xff]), "/data/inserts/it's").sql).toBe(
+      "SET max_threads = '2'; INSERT INTO t (a, b) FROM INFILE '/data/inserts/it\\'s' FORMAT Native",
+    );
+    // A statement without a closing FORMAT keeps its rows inline.
+    const values = new URL(`http://x/?query=${encodeURIComponent("INSERT INTO t VALUES")}`);
+    expect(statementFor(values, Buffer.from("(1)"), "/f").sql).toBe("INSERT INTO t VALUES\n(1)");
+  });
+
   test("a setting or parameter name that is not an identifier is refused, never spliced into SQL", () => {
     expect(() => statementFor(new URL("http://x/?param_a%3B%20DROP=1"), Buffer.from("SELECT 1"))).toThrow(
       /bad parameter name/,
