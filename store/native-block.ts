@@ -1,4 +1,5 @@
 import { endianness } from "node:os";
+import { sqlString } from "./sql-string.js";
 
 // 64-bit columns are written as two native 32-bit words; ClickHouse's Native format is little-endian.
 if (endianness() !== "LE") throw new Error("the Native encoder assumes a little-endian machine");
@@ -10,8 +11,6 @@ if (endianness() !== "LE") throw new Error("the Native encoder assumes a little-
 export class NativeStringColumn {
   bytes = Buffer.allocUnsafe(64 * 1024);
   used = 0;
-  private lastText = "";
-  private lastEncoded = new Uint8Array([0]);
 
   /** Appends a value. */
   appendString(text: string): void {
@@ -23,18 +22,6 @@ export class NativeStringColumn {
     if (prefix > 1) this.bytes.copyWithin(start + prefix, start + 1, start + 1 + length);
     writeLeb(this.bytes, start, length);
     this.used = start + prefix + length;
-  }
-
-  /** Appends a value that is usually the same as the one before (a host, a source): encoded once per change. */
-  appendRepeated(text: string): void {
-    if (text !== this.lastText) {
-      const start = this.used;
-      this.appendString(text);
-      this.lastText = text;
-      this.lastEncoded = this.bytes.slice(start, this.used);
-      return;
-    }
-    this.appendEncoded(this.lastEncoded, 0, this.lastEncoded.length);
   }
 
   /** Appends a value already encoded as a Native string (length and bytes) in `source[start, end)`. */
@@ -63,6 +50,70 @@ export class NativeStringColumn {
     this.bytes = grown;
   }
 }
+
+/**
+ * A string column whose values repeat (a host, a source, a format): each row
+ * is an index into the block's distinct values, written as an `Enum8` of them
+ * (one byte per row; the insert converts it to the table's string type), or
+ * as a plain `String` column when there are too many or odd ones.
+ */
+export class NativeRepeatedColumn {
+  private indexes = new Int32Array(4096);
+  private rows = 0;
+  private values: string[] = [];
+  private readonly lookup = new Map<string, number>();
+  private last = "";
+  private lastIndex = -1;
+
+  append(text: string): void {
+    if (text !== this.last || this.lastIndex < 0) {
+      let index = this.lookup.get(text);
+      if (index === undefined) {
+        index = this.values.length;
+        this.values.push(text);
+        this.lookup.set(text, index);
+      }
+      this.last = text;
+      this.lastIndex = index;
+    }
+    if (this.rows === this.indexes.length) {
+      const grown = new Int32Array(this.indexes.length * 2);
+      grown.set(this.indexes);
+      this.indexes = grown;
+    }
+    this.indexes[this.rows++] = this.lastIndex;
+  }
+
+  /** The column of the rows appended since the last reset. */
+  column(name: string): NativeColumn {
+    const { values, rows, indexes } = this;
+    if (values.length <= ENUM8_VALUES && values.every((value) => PRINTABLE.test(value))) {
+      const data = new Uint8Array(rows);
+      for (let row = 0; row < rows; row++) data[row] = indexes[row] as number;
+      const type = `Enum8(${values.map((value, index) => `${sqlString(value)} = ${index}`).join(", ")})`;
+      return { name, type, data };
+    }
+    const encoded = values.map(encodeNativeString);
+    const strings = new NativeStringColumn();
+    for (let row = 0; row < rows; row++) {
+      const value = encoded[indexes[row] as number] as Uint8Array;
+      strings.appendEncoded(value, 0, value.length);
+    }
+    return { name, type: "String", data: strings.bytes.subarray(0, strings.used) };
+  }
+
+  reset(): void {
+    this.rows = 0;
+    this.values = [];
+    this.lookup.clear();
+    this.lastIndex = -1;
+  }
+}
+
+/** An Enum8 holds values 0 to 127 here (its names must be distinct, which the look-up keeps them). */
+const ENUM8_VALUES = 128;
+/** Names written into an Enum8 type: printable characters only, whatever a log line held. */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
 
 /** Encodes `text` as a Native string (length and UTF-8 bytes). */
 export function encodeNativeString(text: string): Uint8Array {

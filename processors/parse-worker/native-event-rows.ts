@@ -1,5 +1,5 @@
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
-import { int64Column, NativeStringColumn, nativeBlock } from "../../store/native-block.js";
+import { int64Column, NativeRepeatedColumn, NativeStringColumn, nativeBlock } from "../../store/native-block.js";
 import type { FieldMapConstants } from "../parse/mail-line-parser.js";
 
 /**
@@ -10,24 +10,24 @@ import type { FieldMapConstants } from "../parse/mail-line-parser.js";
  * columns when the block is taken.
  */
 export class NativeEventRows {
-  private readonly host = new NativeStringColumn();
-  private readonly service = new NativeStringColumn();
+  private readonly host = new NativeRepeatedColumn();
+  private readonly service = new NativeRepeatedColumn();
   private readonly user = new NativeStringColumn();
   private readonly userRaw = new NativeStringColumn();
   private readonly ip = new NativeStringColumn();
-  private readonly format = new NativeStringColumn();
-  private readonly reason = new NativeStringColumn();
-  private readonly sourceId = new NativeStringColumn();
+  private readonly format = new NativeRepeatedColumn();
+  private readonly reason = new NativeRepeatedColumn();
+  private readonly sourceId = new NativeRepeatedColumn();
 
   add(event: ParsedMailAuth, sourceId: string): void {
-    this.host.appendRepeated(event.host);
-    this.service.appendRepeated(event.service);
+    this.host.append(event.host);
+    this.service.append(event.service);
     this.user.appendString(event.user);
     this.userRaw.appendString(event.user_raw);
     this.ip.appendString(event.ip);
-    this.format.appendRepeated(event.format);
-    this.reason.appendRepeated(event.reason);
-    this.sourceId.appendRepeated(sourceId);
+    this.format.append(event.format);
+    this.reason.append(event.reason);
+    this.sourceId.append(sourceId);
   }
 
   /**
@@ -45,14 +45,14 @@ export class NativeEventRows {
     end: number,
     sourceId: string,
   ): void {
-    this.host.appendRepeated(host);
-    this.service.appendRepeated(constants.service);
+    this.host.append(host);
+    this.service.append(constants.service);
     this.user.appendEncoded(encoded, start, userEnd);
     this.userRaw.appendEncoded(encoded, userEnd, rawEnd);
     this.ip.appendEncoded(encoded, rawEnd, end);
-    this.format.appendRepeated(constants.format);
-    this.reason.appendRepeated(constants.reason);
-    this.sourceId.appendRepeated(sourceId);
+    this.format.append(constants.format);
+    this.reason.append(constants.reason);
+    this.sourceId.append(sourceId);
   }
 
   /** The block of the `rows` events added since the last take (columns in EVENT_COLUMNS order), and a fresh start. */
@@ -60,15 +60,15 @@ export class NativeEventRows {
     const text = (column: NativeStringColumn) => column.bytes.subarray(0, column.used);
     const block = nativeBlock(rows, [
       { name: "ts", type: "DateTime64(3, 'UTC')", data: int64Column(ts, rows) },
-      { name: "host", type: "String", data: text(this.host) },
-      { name: "service", type: "String", data: text(this.service) },
+      this.host.column("host"),
+      this.service.column("service"),
       { name: "user", type: "String", data: text(this.user) },
       { name: "user_raw", type: "String", data: text(this.userRaw) },
       { name: "ip", type: "String", data: text(this.ip) },
       { name: "success", type: "Bool", data: success.subarray(0, rows) },
-      { name: "format", type: "String", data: text(this.format) },
-      { name: "reason", type: "String", data: text(this.reason) },
-      { name: "source_id", type: "String", data: text(this.sourceId) },
+      this.format.column("format"),
+      this.reason.column("reason"),
+      this.sourceId.column("source_id"),
       { name: "offset", type: "UInt64", data: int64Column(offsets, rows) },
     ]);
     for (const column of [
