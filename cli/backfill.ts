@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { Command } from "commander";
 import { createBackfillProgress } from "../ingest/backfill-progress.js";
 import { importMailFiles } from "../processors/mail-import.js";
+import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
 import { InputError } from "../runtime/errors.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
@@ -30,16 +31,22 @@ export function backfillCommand(): Command {
           }
         }
         const quiet = options.quietAlerts === true;
+        // The parse worker starts (loads its code and the ASN data) while the store opens.
+        const worker = createMailParseWorker();
         const { pipeline, client } = await openPipeline(config, {
           verbose: options.verbose === true,
           onAlert: (alert) => {
             if (!quiet) process.stdout.write(formatAlertLine(alert));
           },
+        }).catch(async (error: unknown) => {
+          await worker.close();
+          throw error;
         });
         const progress = createBackfillProgress({ totalBytes, enabled: process.stderr.isTTY === true });
         const started = Date.now();
         try {
           const imported = await importMailFiles({
+            worker,
             pipeline,
             config,
             files: files.map((path) => ({

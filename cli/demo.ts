@@ -5,6 +5,7 @@ import { buildMailScenario } from "../demo/mail-scenario.js";
 import { writeMailLogs } from "../demo/write-mail-logs.js";
 import { AccountEvidenceSchema } from "../processors/account-ips/rows.js";
 import { importMailFiles } from "../processors/mail-import.js";
+import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
 import { listAlerts } from "../store/queries/list-alerts.js";
 import { topAccounts } from "../store/queries/top-accounts.js";
 import { withGlobalOptions } from "./global-options.js";
@@ -45,9 +46,17 @@ export function demoCommand(): Command {
           `Wrote ${written.totalLines} lines of mail logs for ${scenario.accounts.length} accounts into ${logDir}:\n` +
             written.files.map((file) => `  ${file.path}  (${file.format}, ${file.lines} lines)\n`).join(""),
         );
-        const { pipeline, client } = await openPipeline(config, { verbose: options.verbose === true });
+        // The parse worker starts (loads its code and the ASN data) while the store opens.
+        const worker = createMailParseWorker();
+        const { pipeline, client } = await openPipeline(config, { verbose: options.verbose === true }).catch(
+          async (error: unknown) => {
+            await worker.close();
+            throw error;
+          },
+        );
         try {
           const imported = await importMailFiles({
+            worker,
             pipeline,
             config,
             files: written.files.map((file) => ({ path: file.path, format: "auto", host: file.host })),

@@ -3,7 +3,7 @@ import type { LineChunk, SourcePosition } from "../ingest/line-chunk.js";
 import { readFileChunks, readSourceId } from "../ingest/read-file-chunks.js";
 import type { VigilConfig } from "../schemas/config.js";
 import type { MailPipeline } from "./mail-pipeline.js";
-import { createMailParseWorker } from "./parse-worker/mail-parse-worker.js";
+import { createMailParseWorker, type MailParseWorker } from "./parse-worker/mail-parse-worker.js";
 import { type ChunkToParse, parsedInOrder } from "./parse-worker/parsed-in-order.js";
 
 export type ImportFile = { path: string; format: string; host?: string };
@@ -31,6 +31,8 @@ export async function importMailFiles(deps: {
   files: readonly ImportFile[];
   progress?: ImportProgress;
   signal?: AbortSignal;
+  /** A parse worker started earlier (while the store opened); the import closes it. */
+  worker?: MailParseWorker;
 }): Promise<ImportedFile[]> {
   const { pipeline, config } = deps;
   const imported: ImportedFile[] = [];
@@ -48,7 +50,7 @@ export async function importMailFiles(deps: {
   // Chunks are parsed on the parse worker (one core) while this thread aggregates the ones before
   // and writes to the store; one write may be in flight while the next batch is parsed.
   let inFlight: Promise<void> = Promise.resolve();
-  const worker = createMailParseWorker();
+  const worker = deps.worker ?? createMailParseWorker();
   async function* chunksToParse(): AsyncGenerator<ChunkToParse<SourcePosition>> {
     for (const file of deps.files) {
       const parserId = worker.defineParser({
