@@ -3,18 +3,23 @@ import type { Metrics } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
 import { escapeTsv } from "../store/tsv.js";
+import { TsvBytes } from "../store/tsv-bytes.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
 
-/** Rows for each table, already encoded as TabSeparated lines (no trailing newline). */
+/** Rows encoded as TabSeparated bytes, each ending with a newline. */
+export type TsvBlock = { bytes: Uint8Array; rows: number };
+export const NO_TSV_ROWS: TsvBlock = { bytes: new Uint8Array(0), rows: 0 };
+
+/** Rows for each table, already encoded as TabSeparated lines (no trailing newline) or bytes. */
 export type EncodedRows = {
   events: string[];
   /** More `mail_auth_events` rows, from the parse worker: Native blocks holding `eventBytesRows` rows in all. */
   eventBytes?: Uint8Array[];
   eventBytesRows?: number;
   unparsed: string[];
-  history: string[];
-  windows: string[];
+  history: TsvBlock;
+  windows: TsvBlock;
   alerts: string[];
 };
 
@@ -125,21 +130,29 @@ export function encodeUnparsedRow(
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
 export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history" | "windows" | "alerts"> {
-  // Template literals: a few hundred thousand rows at the end of an import, twice as fast as joining arrays.
-  return {
-    history: changes.history.map(
-      (row) =>
-        `${escapeTsv(row.user)}\t${escapeTsv(row.ip)}\t${row.first_seen}\t${row.last_seen}\t${row.logins}\t${row.failures}\t` +
-        `${row.first_offset}\t${row.network}\t${row.network16}\t${row.asn}\t${escapeTsv(row.as_name)}\t${row.country}\t${row.version}`,
-    ),
-    windows: changes.windows.map(
-      (row) =>
-        `${escapeTsv(row.user)}\t${row.window}\t${seconds(row.window_start)}\t${seconds(row.window_end)}\t${row.ips}\t` +
-        `${row.networks}\t${row.networks16}\t${row.asns}\t${row.countries}\t${row.logins}\t${row.failures}\t` +
-        `${row.new_networks}\t${row.first_login}\t${row.last_login}\t${row.verdict}\t${row.level}\t${row.version}`,
-    ),
-    alerts: changes.alerts.map(encodeAlertRow),
-  };
+  // Straight into bytes: a few hundred thousand rows at the end of an import, no string per value or row.
+  const history = new TsvBytes();
+  for (const row of changes.history) {
+    history.text(row.user).text(row.ip).number(row.first_seen).number(row.last_seen).number(row.logins);
+    history.number(row.failures).number(row.first_offset).text(row.network).text(row.network16).number(row.asn);
+    history.text(row.as_name).text(row.country).number(row.version).endRow();
+  }
+  const windows = new TsvBytes();
+  for (const row of changes.windows) {
+    windows
+      .text(row.user)
+      .text(row.window)
+      .number(Math.floor(row.window_start / 1000));
+    windows
+      .number(Math.floor(row.window_end / 1000))
+      .number(row.ips)
+      .number(row.networks)
+      .number(row.networks16);
+    windows.number(row.asns).number(row.countries).number(row.logins).number(row.failures).number(row.new_networks);
+    windows.number(row.first_login).number(row.last_login).text(row.verdict).number(row.level).number(row.version);
+    windows.endRow();
+  }
+  return { history: history.take(), windows: windows.take(), alerts: changes.alerts.map(encodeAlertRow) };
 }
 
 /**
@@ -169,9 +182,16 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
     writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBytes ?? [], rows.eventBytesRows ?? 0),
     write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
+  const writeBytes = async (table: string, columns: readonly string[], block: TsvBlock) => {
+    if (block.rows === 0) return;
+    const stop = metrics.insertSeconds.startTimer({ table });
+    await insertTsvRows(client, { table, columns, rows: [], encoded: { chunks: [block.bytes], rows: block.rows } });
+    stop();
+    metrics.insertedRows.inc({ table }, block.rows);
+  };
   await Promise.all([
-    write("account_ip_history", HISTORY_COLUMNS, rows.history),
-    write("account_windows", WINDOW_COLUMNS, rows.windows),
+    writeBytes("account_ip_history", HISTORY_COLUMNS, rows.history),
+    writeBytes("account_windows", WINDOW_COLUMNS, rows.windows),
   ]);
   await write("alerts", ALERT_COLUMNS, rows.alerts);
 }

@@ -85,9 +85,8 @@ function windowShape(
   shape.networks = networks;
   if (addresses === 1) {
     const record = windows.addressAt(slot, 0);
-    const known = (value: number, missing: number) => (value === missing ? 0 : 1);
-    shape.asns = known(records.field(record, RecordField.asn), 0);
-    shape.countries = known(records.field(record, RecordField.country), NO_COUNTRY);
+    shape.asns = records.field(record, RecordField.asn) === 0 ? 0 : 1;
+    shape.countries = records.field(record, RecordField.country) === NO_COUNTRY ? 0 : 1;
     shape.networks16 = 1;
     shape.outsideTopAsns = roaming.maxAsns >= 1 ? 0 : 1;
     shape.outsideTopCountries = roaming.maxCountries >= 1 || shape.countries === 0 ? 0 : 1;
@@ -224,11 +223,24 @@ const scratchAsns = new GroupCounts();
 const scratchCountries = new GroupCounts();
 const scratchNetworks16 = new GroupCounts();
 
-/** Addresses outside the `keep` largest groups. */
-function outsideTop(groupSizes: number[], keep: number): number {
+/** Addresses outside the `keep` largest groups (their sizes taken out one by one: no sorted copy). */
+export function outsideTop(groupSizes: number[], keep: number): number {
   if (groupSizes.length <= keep) return 0;
-  groupSizes.sort((a, b) => b - a);
-  let outside = 0;
-  for (let index = keep; index < groupSizes.length; index++) outside += groupSizes[index] as number;
-  return outside;
+  let total = 0;
+  for (const size of groupSizes) total += size;
+  // The largest `keep` sizes, each found by a pass and then set aside (negated, restored below).
+  for (let taken = 0; taken < keep; taken++) {
+    let largest = -1;
+    for (let index = 0; index < groupSizes.length; index++)
+      if (
+        (groupSizes[index] as number) > 0 &&
+        (largest < 0 || (groupSizes[index] as number) > (groupSizes[largest] as number))
+      )
+        largest = index;
+    total -= groupSizes[largest] as number;
+    groupSizes[largest] = -(groupSizes[largest] as number);
+  }
+  for (let index = 0; index < groupSizes.length; index++)
+    if ((groupSizes[index] as number) < 0) groupSizes[index] = -(groupSizes[index] as number);
+  return total;
 }
