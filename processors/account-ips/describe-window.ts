@@ -32,16 +32,8 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const end = windows.field(slot, WindowField.end);
     const userId = windows.field(slot, WindowField.user);
     let newNetworks = 0;
-    const isNew = (network: number) => {
-      const seen = state.networkSightings.get(userId, network);
-      return seen !== undefined && seen >= start && seen < end;
-    };
-    if (windows.field(slot, WindowField.addresses) === 1) {
-      // Most windows hold one address: no list of networks to make.
-      if (isNew(state.records.field(windows.addressAt(slot, 0), RecordField.network))) newNetworks = 1;
-    } else {
-      for (const network of windows.networkIds(slot)) if (isNew(network)) newNetworks += 1;
-    }
+    for (let index = 0; index < networks; index++)
+      if (firstSeenWithin(state, userId, windows.distinctNetworkAt(slot, index), start, end)) newNetworks += 1;
     const firstLogin = windows.field(slot, WindowField.firstLogin);
     const lastLogin = windows.field(slot, WindowField.lastLogin);
     return {
@@ -64,6 +56,12 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
       version: windows.field(slot, WindowField.events),
     };
   };
+}
+
+/** True when the user first used `network` inside [start, end): a network new in that window. */
+function firstSeenWithin(state: AccountState, user: number, network: number, start: number, end: number): boolean {
+  const seen = state.networkSightings.get(user, network);
+  return seen !== undefined && seen >= start && seen < end;
 }
 
 /**
@@ -105,8 +103,8 @@ function windowShape(
   shape.asns = asns.size() - (asns.has(0) ? 1 : 0);
   shape.countries = countries.size();
   shape.networks16 = networks16.size();
-  shape.outsideTopAsns = outsideTop(asns.sizes(), roaming.maxAsns);
-  shape.outsideTopCountries = outsideTop(countries.sizes(), roaming.maxCountries);
+  shape.outsideTopAsns = asns.outsideTop(roaming.maxAsns);
+  shape.outsideTopCountries = countries.outsideTop(roaming.maxCountries);
   return shape;
 }
 
@@ -168,17 +166,17 @@ export function alertFor(row: WindowRow, state: AccountState, slot: number, fire
 }
 
 /**
- * Distinct numbers and how many times each was added; a short array while few (most windows hold one to
+ * Distinct numbers and how many times each was added; fixed arrays while few (most windows hold one to
  * three addresses), a Map past that. Reused from one window to the next (`reset`): no allocation per window.
  */
 class GroupCounts {
-  private readonly keys: number[] = [];
-  private readonly counts: number[] = [];
+  private readonly keys = new Float64Array(GROUPS_INLINE);
+  private readonly counts: number[] = new Array<number>(GROUPS_INLINE).fill(0);
+  private length = 0;
   private map: Map<number, number> | null = null;
 
   reset(): this {
-    this.keys.length = 0;
-    this.counts.length = 0;
+    this.length = 0;
     this.map = null;
     return this;
   }
@@ -188,28 +186,41 @@ class GroupCounts {
       this.map.set(key, (this.map.get(key) ?? 0) + 1);
       return;
     }
-    const index = this.keys.indexOf(key);
-    if (index >= 0) {
-      this.counts[index] = (this.counts[index] as number) + 1;
+    for (let index = 0; index < this.length; index++) {
+      if (this.keys[index] === key) {
+        this.counts[index] = (this.counts[index] as number) + 1;
+        return;
+      }
+    }
+    if (this.length === GROUPS_INLINE) {
+      this.map = new Map();
+      for (let index = 0; index < this.length; index++)
+        this.map.set(this.keys[index] as number, this.counts[index] as number);
+      this.map.set(key, 1);
       return;
     }
-    this.keys.push(key);
-    this.counts.push(1);
-    if (this.keys.length > 16) this.map = new Map(this.keys.map((known, at) => [known, this.counts[at] as number]));
+    this.keys[this.length] = key;
+    this.counts[this.length] = 1;
+    this.length += 1;
   }
 
   has(key: number): boolean {
-    return this.map !== null ? this.map.has(key) : this.keys.includes(key);
+    if (this.map !== null) return this.map.has(key);
+    for (let index = 0; index < this.length; index++) if (this.keys[index] === key) return true;
+    return false;
   }
 
   size(): number {
-    return this.map !== null ? this.map.size : this.keys.length;
+    return this.map !== null ? this.map.size : this.length;
   }
 
-  sizes(): number[] {
-    return this.map !== null ? [...this.map.values()] : this.counts;
+  /** Members outside the `keep` largest groups. */
+  outsideTop(keep: number): number {
+    if (this.map !== null) return outsideTop([...this.map.values()], keep);
+    return outsideTop(this.counts, keep, this.length);
   }
 }
+const GROUPS_INLINE = 16;
 
 const scratchShape: WindowShape = {
   networks: 0,
@@ -223,24 +234,22 @@ const scratchAsns = new GroupCounts();
 const scratchCountries = new GroupCounts();
 const scratchNetworks16 = new GroupCounts();
 
-/** Addresses outside the `keep` largest groups (their sizes taken out one by one: no sorted copy). */
-export function outsideTop(groupSizes: number[], keep: number): number {
-  if (groupSizes.length <= keep) return 0;
+/** Addresses outside the `keep` largest of the first `length` groups (their sizes taken out one by one: no sorted copy). */
+export function outsideTop(groupSizes: number[], keep: number, length = groupSizes.length): number {
+  if (length <= keep) return 0;
   let total = 0;
-  for (const size of groupSizes) total += size;
+  for (let index = 0; index < length; index++) total += groupSizes[index] as number;
   // The largest `keep` sizes, each found by a pass and then set aside (negated, restored below).
   for (let taken = 0; taken < keep; taken++) {
     let largest = -1;
-    for (let index = 0; index < groupSizes.length; index++)
-      if (
-        (groupSizes[index] as number) > 0 &&
-        (largest < 0 || (groupSizes[index] as number) > (groupSizes[largest] as number))
-      )
-        largest = index;
+    for (let index = 0; index < length; index++) {
+      const size = groupSizes[index] as number;
+      if (size > 0 && (largest < 0 || size > (groupSizes[largest] as number))) largest = index;
+    }
     total -= groupSizes[largest] as number;
     groupSizes[largest] = -(groupSizes[largest] as number);
   }
-  for (let index = 0; index < groupSizes.length; index++)
+  for (let index = 0; index < length; index++)
     if ((groupSizes[index] as number) < 0) groupSizes[index] = -(groupSizes[index] as number);
   return total;
 }

@@ -231,6 +231,23 @@ export class OpenWindows {
     return this.data[slot * STRIDE + INLINE_RECORDS + index] as number;
   }
 
+  /** The `index`-th distinct network id of a window (below its `networks` count), in the order first added. */
+  distinctNetworkAt(slot: number, index: number): number {
+    const many = this.many[slot];
+    if (many !== undefined) return many.networks[index] as number;
+    const base = slot * STRIDE;
+    const count = this.data[base + WindowField.addresses] as number;
+    let distinct = -1;
+    for (let at = 0; at < count; at++) {
+      const network = this.data[base + INLINE_NETWORKS + at] as number;
+      let before = false;
+      for (let earlier = 0; earlier < at; earlier++)
+        if (this.data[base + INLINE_NETWORKS + earlier] === network) before = true;
+      if (!before && ++distinct === index) return network;
+    }
+    throw new RangeError(`window ${slot} has no network ${index}`);
+  }
+
   /** The distinct network ids of a window's addresses, in the order first added (a fresh array). */
   networkIds(slot: number): number[] {
     const many = this.many[slot];

@@ -77,6 +77,9 @@ describe("OpenWindows", () => {
             );
             expect(windows.networkIds(slot)).toEqual(expected.networks);
             expect(windows.field(slot, WindowField.networks)).toBe(expected.networks.length);
+            expect(
+              Array.from({ length: expected.networks.length }, (_, index) => windows.distinctNetworkAt(slot, index)),
+            ).toEqual(expected.networks);
           });
           // A freed slot comes back empty.
           for (const window of closes) {
