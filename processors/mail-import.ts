@@ -12,10 +12,16 @@ export type ImportedFile = { path: string; sourceId: string; bytes: number; alre
 
 /**
  * How often a long import saves its state and checkpoints, with the aggregation's rows (every 10 s or
- * million lines, whichever comes first); events are written every `tail.batchLines`.
+ * million lines, whichever comes first).
  */
 const SAVE_STATE_EVERY_MS = 10_000;
 export const SAVE_STATE_EVERY_LINES = 1_000_000;
+/**
+ * Windows that closed leave memory every `tail.batchLines`; the events and those windows' rows are
+ * written every IMPORT_WRITE_LINES (or `tail.batchLines` if larger): fewer, larger parts for the store to
+ * merge (2 million lines: 6.6 s -> 6.1 s, about 180 MiB more at the peak).
+ */
+export const IMPORT_WRITE_LINES = 500_000;
 /** Chunks handed to the parse worker ahead of the one being aggregated. */
 export const PARSE_AHEAD = 3;
 
@@ -47,6 +53,7 @@ export async function importMailFiles(deps: {
   let bytesBefore = 0;
   let lastSave = Date.now();
   let linesAtLastSave = 0;
+  let sinceClosing = 0;
   // Chunks are parsed on the parse worker (one core) while this thread aggregates the ones before
   // and writes to the store; one write may be in flight while the next batch is parsed.
   let inFlight: Promise<void> = Promise.resolve();
@@ -84,7 +91,13 @@ export async function importMailFiles(deps: {
   try {
     for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD)) {
       pipeline.processParsed(parsed, position);
-      if (pipeline.pendingLines() < config.tail.batchLines) continue;
+      sinceClosing += parsed.lines;
+      if (sinceClosing < config.tail.batchLines) continue;
+      sinceClosing = 0;
+      if (pipeline.pendingLines() < Math.max(IMPORT_WRITE_LINES, config.tail.batchLines)) {
+        pipeline.holdClosedWindows();
+        continue;
+      }
       await inFlight;
       const lines = pipeline.counters().lines;
       const saveState =

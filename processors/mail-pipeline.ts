@@ -7,7 +7,15 @@ import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
-import { type EncodedRows, encodeAccountRows, encodeEventRow, encodeUnparsedRow, insertEncoded } from "./mail-rows.js";
+import {
+  type EncodedRows,
+  encodeAccountRows,
+  encodeEventRow,
+  encodeUnparsedRow,
+  insertEncoded,
+  joinTsvBlocks,
+  type TsvBlock,
+} from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 import { loadStateFile, saveStateFile } from "./state-file.js";
@@ -34,6 +42,12 @@ export type MailPipeline = {
    * end of an import).
    */
   commit(options?: { closeAll?: boolean; saveState?: boolean; final?: boolean }): Promise<void>;
+  /**
+   * Closes the windows the watermark has passed and keeps their last rows for the next commit, writing
+   * nothing: an import closes windows every `tail.batchLines` (few open windows) but writes less often
+   * (fewer, larger parts for the store to merge). Synchronous.
+   */
+  holdClosedWindows(): void;
   counters(): PipelineCounters;
   stats(): ReturnType<ReturnType<typeof createAccountIpsProcessor>["stats"]>;
 };
@@ -66,6 +80,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   let eventBytes: Uint8Array[] = [];
   let eventBytesRows = 0;
   let unparsedRows: string[] = [];
+  let heldWindows: TsvBlock[] = [];
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
   let current: { sourceId: string; path: string } = { sourceId: "", path: "" };
@@ -105,13 +120,16 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
             ...(options.closeAll === undefined ? {} : { closeAll: options.closeAll }),
             ...(options.final === true ? { flushOpen: true } : {}),
           });
+    const encoded = encodeAccountRows(changes);
     const rows: EncodedRows = {
       events: eventRows,
       eventBytes,
       eventBytesRows,
       unparsed: unparsedRows,
-      ...encodeAccountRows(changes),
+      ...encoded,
+      windows: joinTsvBlocks([...heldWindows, encoded.windows]),
     };
+    heldWindows = [];
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];
     eventRows = [];
@@ -174,6 +192,9 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       positions.set(position.sourceId, position);
     },
     pendingLines: () => pending,
+    holdClosedWindows() {
+      heldWindows.push(encodeAccountRows(processor.collect({ closedOnly: true })).windows);
+    },
     commit(options = {}) {
       const next = chain.then(() => doCommit(options));
       chain = next.catch(() => undefined);

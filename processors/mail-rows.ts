@@ -11,6 +11,16 @@ import type { AlertRow } from "./account-ips/rows.js";
 export type TsvBlock = { bytes: Uint8Array; rows: number };
 export const NO_TSV_ROWS: TsvBlock = { bytes: new Uint8Array(0), rows: 0 };
 
+/** Blocks of rows of one table as one block. */
+export function joinTsvBlocks(blocks: readonly TsvBlock[]): TsvBlock {
+  const filled = blocks.filter((block) => block.rows > 0);
+  if (filled.length <= 1) return filled[0] ?? NO_TSV_ROWS;
+  return {
+    bytes: Buffer.concat(filled.map((block) => block.bytes)),
+    rows: filled.reduce((sum, block) => sum + block.rows, 0),
+  };
+}
+
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline) or bytes. */
 export type EncodedRows = {
   events: string[];
