@@ -13,8 +13,8 @@ import {
   encodeEventRow,
   encodeUnparsedRow,
   insertEncoded,
-  joinTsvBlocks,
-  type TsvBlock,
+  joinBlocks,
+  type RowsBlock,
 } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
@@ -80,7 +80,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   let eventBytes: Uint8Array[] = [];
   let eventBytesRows = 0;
   let unparsedRows: string[] = [];
-  let heldWindows: TsvBlock[] = [];
+  let heldWindows: RowsBlock[] = [];
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
   let current: { sourceId: string; path: string } = { sourceId: "", path: "" };
@@ -127,7 +127,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       eventBytesRows,
       unparsed: unparsedRows,
       ...encoded,
-      windows: joinTsvBlocks([...heldWindows, encoded.windows]),
+      windows: joinBlocks([...heldWindows, encoded.windows]),
     };
     heldWindows = [];
     const snapshot = options.saveState === false ? null : processor.snapshot();

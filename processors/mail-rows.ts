@@ -2,19 +2,19 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
+import { NativeRows } from "../store/native-rows.js";
 import { escapeTsv } from "../store/tsv.js";
-import { TsvBytes } from "../store/tsv-bytes.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
 
-/** Rows encoded as TabSeparated bytes, each ending with a newline. */
-export type TsvBlock = { bytes: Uint8Array; rows: number };
-export const NO_TSV_ROWS: TsvBlock = { bytes: new Uint8Array(0), rows: 0 };
+/** Rows of one table encoded as Native blocks (store/native-rows.ts). */
+export type RowsBlock = { bytes: Uint8Array; rows: number };
+export const NO_ROWS: RowsBlock = { bytes: new Uint8Array(0), rows: 0 };
 
-/** Blocks of rows of one table as one block. */
-export function joinTsvBlocks(blocks: readonly TsvBlock[]): TsvBlock {
+/** Native blocks of one table as one body (a Native stream is blocks one after the other). */
+export function joinBlocks(blocks: readonly RowsBlock[]): RowsBlock {
   const filled = blocks.filter((block) => block.rows > 0);
-  if (filled.length <= 1) return filled[0] ?? NO_TSV_ROWS;
+  if (filled.length <= 1) return filled[0] ?? NO_ROWS;
   return {
     bytes: Buffer.concat(filled.map((block) => block.bytes)),
     rows: filled.reduce((sum, block) => sum + block.rows, 0),
@@ -28,8 +28,8 @@ export type EncodedRows = {
   eventBytes?: Uint8Array[];
   eventBytesRows?: number;
   unparsed: string[];
-  history: TsvBlock;
-  windows: TsvBlock;
+  history: RowsBlock;
+  windows: RowsBlock;
   alerts: string[];
 };
 
@@ -139,15 +139,51 @@ export function encodeUnparsedRow(
 /** DateTime columns (seconds) take epoch seconds. */
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
+const HISTORY_LAYOUT = [
+  { name: "user", kind: "string" },
+  { name: "ip", kind: "string" },
+  { name: "first_seen", kind: "datetime64-ms" },
+  { name: "last_seen", kind: "datetime64-ms" },
+  { name: "logins", kind: "uint64" },
+  { name: "failures", kind: "uint64" },
+  { name: "first_offset", kind: "uint64" },
+  { name: "network", kind: "string" },
+  { name: "network16", kind: "string" },
+  { name: "asn", kind: "uint32" },
+  { name: "as_name", kind: "repeated-string" },
+  { name: "country", kind: "repeated-string" },
+  { name: "version", kind: "uint64" },
+] as const;
+const WINDOW_LAYOUT = [
+  { name: "user", kind: "string" },
+  { name: "window", kind: "repeated-string" },
+  { name: "window_start", kind: "datetime" },
+  { name: "window_end", kind: "datetime" },
+  { name: "ips", kind: "uint32" },
+  { name: "networks", kind: "uint32" },
+  { name: "networks16", kind: "uint32" },
+  { name: "asns", kind: "uint32" },
+  { name: "countries", kind: "uint32" },
+  { name: "logins", kind: "uint64" },
+  { name: "failures", kind: "uint64" },
+  { name: "new_networks", kind: "uint32" },
+  { name: "first_login", kind: "datetime64-ms" },
+  { name: "last_login", kind: "datetime64-ms" },
+  { name: "verdict", kind: "repeated-string" },
+  { name: "level", kind: "uint8" },
+  { name: "version", kind: "uint64" },
+] as const;
+
 export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history" | "windows" | "alerts"> {
-  // Straight into bytes: a few hundred thousand rows at the end of an import, no string per value or row.
-  const history = new TsvBytes();
+  // Columns of Native blocks: a few hundred thousand rows at the end of an import, no string per value
+  // or row here and no text for the store to parse.
+  const history = new NativeRows(HISTORY_LAYOUT);
   for (const row of changes.history) {
     history.text(row.user).text(row.ip).number(row.first_seen).number(row.last_seen).number(row.logins);
     history.number(row.failures).number(row.first_offset).text(row.network).text(row.network16).number(row.asn);
     history.text(row.as_name).text(row.country).number(row.version).endRow();
   }
-  const windows = new TsvBytes();
+  const windows = new NativeRows(WINDOW_LAYOUT);
   for (const row of changes.windows) {
     windows
       .text(row.user)
@@ -192,16 +228,9 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
     writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBytes ?? [], rows.eventBytesRows ?? 0),
     write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
-  const writeBytes = async (table: string, columns: readonly string[], block: TsvBlock) => {
-    if (block.rows === 0) return;
-    const stop = metrics.insertSeconds.startTimer({ table });
-    await insertTsvRows(client, { table, columns, rows: [], encoded: { chunks: [block.bytes], rows: block.rows } });
-    stop();
-    metrics.insertedRows.inc({ table }, block.rows);
-  };
   await Promise.all([
-    writeBytes("account_ip_history", HISTORY_COLUMNS, rows.history),
-    writeBytes("account_windows", WINDOW_COLUMNS, rows.windows),
+    writeBlocks("account_ip_history", HISTORY_COLUMNS, [rows.history.bytes], rows.history.rows),
+    writeBlocks("account_windows", WINDOW_COLUMNS, [rows.windows.bytes], rows.windows.rows),
   ]);
   await write("alerts", ALERT_COLUMNS, rows.alerts);
 }

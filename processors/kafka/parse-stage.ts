@@ -16,7 +16,7 @@ import type { StageMetrics } from "../../runtime/stage-metrics.js";
 import type { KafkaConfig, VigilConfig } from "../../schemas/config.js";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { RawMailHeadersSchema } from "../../schemas/raw-mail-record.js";
-import { encodeEventRow, encodeUnparsedRow, insertEncoded, NO_TSV_ROWS } from "../mail-rows.js";
+import { encodeEventRow, encodeUnparsedRow, insertEncoded, NO_ROWS } from "../mail-rows.js";
 import { createMailLineParser, type MailChunkSink, type MailLineParser } from "../parse/mail-line-parser.js";
 import { deadLetter } from "./dead-letter.js";
 import { createGroupConsumer, startStageMember } from "./group-consumer.js";
@@ -153,7 +153,7 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     await Promise.all([
       insertEncoded(
         deps.client,
-        { events: part.events, unparsed: part.unparsed, history: NO_TSV_ROWS, windows: NO_TSV_ROWS, alerts: [] },
+        { events: part.events, unparsed: part.unparsed, history: NO_ROWS, windows: NO_ROWS, alerts: [] },
         deps.metrics,
       ),
       part.events_out === 0

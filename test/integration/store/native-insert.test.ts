@@ -1,7 +1,9 @@
 import { createClient } from "@clickhouse/client";
 import { describe, expect, test } from "vitest";
-import { EVENT_COLUMNS, encodeEventRow } from "../../../processors/mail-rows.js";
+import type { HistoryRow, WindowRow } from "../../../processors/account-ips/rows.js";
+import { EVENT_COLUMNS, encodeAccountRows, encodeEventRow, insertEncoded } from "../../../processors/mail-rows.js";
 import { NativeEventRows } from "../../../processors/parse-worker/native-event-rows.js";
+import { createMetrics } from "../../../runtime/metrics.js";
 import type { ParsedMailAuth } from "../../../schemas/mail-auth-event.js";
 import { startChdbHttpServer } from "../../../store/chdb-http-server.js";
 import { type ClickHouseClient, createStoreClient } from "../../../store/create-store-client.js";
@@ -97,5 +99,113 @@ describe("Native inserts (the parse worker's events)", () => {
     });
     expect(viaServer.tsv).toBe(viaChdb.tsv);
     expect(viaServer.native).toBe(viaChdb.tsv);
+  }, 60_000);
+});
+
+describe("Native inserts (the aggregation's rows)", () => {
+  test("history and window rows read back from the store exactly as given, hostile text and many distinct values included", async () => {
+    const hostile = ["ann@example.com", "tab\there", "new\nline", "quote'\"back\\slash", "ユーザー", "x;$(touch f)`q`"];
+    const history: HistoryRow[] = hostile.map((user, index) => ({
+      user,
+      ip: index % 2 === 0 ? `192.0.2.${index}` : `2001:db8::${index}`,
+      first_seen: Date.UTC(2026, 10, 24, 10, 0, 0, index),
+      last_seen: Date.UTC(2026, 10, 24, 11, 0, 0, 999),
+      logins: 2 ** 40 + index,
+      failures: index,
+      first_offset: 2 ** 45 + index,
+      network: `192.0.2.0/24`,
+      network16: `192.0.0.0/16`,
+      asn: 4_000_000_000 + index,
+      as_name: `AS name ${index} 'quoted'`,
+      country: index === 0 ? "" : "DE",
+      version: 2 ** 40 + 2 * index,
+    }));
+    // More distinct AS names than an Enum8 holds: that column falls back to plain strings.
+    for (let index = 0; index < 200; index++)
+      history.push({
+        ...(history[0] as HistoryRow),
+        user: `many${index}`,
+        as_name: `AS ${index}`,
+        country: `C${index}`,
+      });
+    const windows: WindowRow[] = hostile.map((user, index) => ({
+      user,
+      window: index % 2 === 0 ? "1h" : "24h",
+      window_start: Date.UTC(2026, 10, 24, index),
+      window_end: Date.UTC(2026, 10, 24, index + 1),
+      ips: index + 1,
+      networks: index,
+      networks16: 1,
+      asns: 2,
+      countries: 3,
+      logins: 2 ** 33,
+      failures: 7,
+      new_networks: index,
+      first_login: Date.UTC(2026, 10, 24, index, 0, 1, 5),
+      last_login: Date.UTC(2026, 10, 24, index, 59, 59, 999),
+      verdict: index === 2 ? "likely-compromise" : "normal",
+      level: index === 2 ? 2 : 0,
+      version: 2 ** 40,
+    }));
+    const client = createStoreClient({ dataDir: tempDir("native-accounts") });
+    try {
+      await migrate(client);
+      await insertEncoded(
+        client,
+        { events: [], unparsed: [], ...encodeAccountRows({ history, windows, alerts: [] }) },
+        createMetrics(),
+      );
+      // 64-bit numbers come back as numbers or as strings, as the output settings say: compared as numbers.
+      const asNumber = (value: unknown) => (typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value);
+      const read = async (query: string) =>
+        ((await (await client.query({ query, format: "JSONEachRow" })).json()) as Record<string, unknown>[]).map(
+          (row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, asNumber(value)])),
+        );
+      const storedHistory = await read(
+        "SELECT *, toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms FROM account_ip_history FINAL",
+      );
+      expect(storedHistory.length).toBe(history.length);
+      for (const row of history) {
+        const stored = storedHistory.find((candidate) => candidate.user === row.user);
+        expect(stored).toMatchObject({
+          ip: row.ip,
+          first_ms: row.first_seen,
+          last_ms: row.last_seen,
+          logins: row.logins,
+          failures: row.failures,
+          first_offset: row.first_offset,
+          network: row.network,
+          network16: row.network16,
+          asn: row.asn,
+          as_name: row.as_name,
+          country: row.country,
+          version: row.version,
+        });
+      }
+      const storedWindows = await read(
+        "SELECT *, toUnixTimestamp(window_start) AS start_s, toUnixTimestamp(window_end) AS end_s, " +
+          "toUnixTimestamp64Milli(first_login) AS first_ms, toUnixTimestamp64Milli(last_login) AS last_ms FROM account_windows FINAL",
+      );
+      expect(storedWindows.length).toBe(windows.length);
+      for (const row of windows) {
+        const stored = storedWindows.find((candidate) => candidate.user === row.user);
+        expect(stored).toMatchObject({
+          window: row.window,
+          start_s: row.window_start / 1000,
+          end_s: row.window_end / 1000,
+          ips: row.ips,
+          networks: row.networks,
+          logins: row.logins,
+          new_networks: row.new_networks,
+          first_ms: row.first_login,
+          last_ms: row.last_login,
+          verdict: row.verdict,
+          level: row.level,
+          version: row.version,
+        });
+      }
+    } finally {
+      await client.close();
+    }
   }, 60_000);
 });

@@ -1,0 +1,120 @@
+import {
+  int64Column,
+  type NativeColumn,
+  NativeRepeatedColumn,
+  NativeStringColumn,
+  nativeBlock,
+} from "./native-block.js";
+
+/**
+ * How a column is written in a Native block: its ClickHouse type there (the
+ * insert converts it to the table's, e.g. an Enum8 of repeated strings to
+ * `LowCardinality(String)`). Numbers are whole numbers below 2^53.
+ */
+export type NativeRowColumnKind =
+  | "string"
+  | "repeated-string"
+  | "uint8"
+  | "uint32"
+  | "uint64"
+  | "datetime"
+  | "datetime64-ms";
+
+/** Whole numbers of one column until the block is taken. */
+class NumberColumn {
+  values = new Float64Array(1024);
+  rows = 0;
+
+  append(value: number): void {
+    if (this.rows === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.rows++] = value;
+  }
+}
+
+const NUMBER_TYPES = {
+  uint8: "UInt8",
+  uint32: "UInt32",
+  uint64: "UInt64",
+  datetime: "DateTime('UTC')",
+  "datetime64-ms": "DateTime64(3, 'UTC')",
+} as const;
+
+/**
+ * Rows of one table written column by column into a ClickHouse Native block:
+ * the store reads them without parsing text. Values are given in column
+ * order, row after row (`text` or `number` per column, then `endRow`).
+ */
+export class NativeRows {
+  private readonly columns: (NativeStringColumn | NativeRepeatedColumn | NumberColumn)[];
+  private next = 0;
+  private rowCount = 0;
+
+  constructor(private readonly layout: readonly { name: string; kind: NativeRowColumnKind }[]) {
+    this.columns = layout.map(({ kind }) =>
+      kind === "string"
+        ? new NativeStringColumn()
+        : kind === "repeated-string"
+          ? new NativeRepeatedColumn()
+          : new NumberColumn(),
+    );
+  }
+
+  text(value: string): this {
+    const column = this.columns[this.next++];
+    if (column instanceof NativeStringColumn) column.appendString(value);
+    else if (column instanceof NativeRepeatedColumn) column.append(value);
+    else throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes numbers`);
+    return this;
+  }
+
+  number(value: number): this {
+    const column = this.columns[this.next++];
+    if (!(column instanceof NumberColumn)) throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
+    column.append(value);
+    return this;
+  }
+
+  endRow(): void {
+    if (this.next !== this.columns.length)
+      throw new Error(`a row of ${this.next} values for ${this.columns.length} columns`);
+    this.next = 0;
+    this.rowCount += 1;
+  }
+
+  /** The rows written as one Native block (empty for none), and a fresh start. */
+  take(): { bytes: Uint8Array; rows: number } {
+    const rows = this.rowCount;
+    const block = nativeBlock(
+      rows,
+      this.layout.map(({ name, kind }, index): NativeColumn => {
+        const column = this.columns[index];
+        if (column instanceof NativeStringColumn) {
+          const data = column.bytes.subarray(0, column.used);
+          column.reset();
+          return { name, type: "String", data };
+        }
+        if (column instanceof NativeRepeatedColumn) {
+          const native = column.column(name);
+          column.reset();
+          return native;
+        }
+        const numbers = column as NumberColumn;
+        const type = NUMBER_TYPES[kind as keyof typeof NUMBER_TYPES];
+        const data =
+          kind === "uint64" || kind === "datetime64-ms"
+            ? int64Column(numbers.values, rows)
+            : kind === "uint8"
+              ? Uint8Array.from(numbers.values.subarray(0, rows))
+              : new Uint8Array(Uint32Array.from(numbers.values.subarray(0, rows)).buffer);
+        numbers.rows = 0;
+        return { name, type, data };
+      }),
+    );
+    this.rowCount = 0;
+    return { bytes: block, rows };
+  }
+}
