@@ -53,10 +53,22 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
       last_login: Number.isFinite(lastLogin) ? lastLogin : start,
       verdict: judgement.verdict,
       level: judgement.level,
-      version: windows.field(slot, WindowField.events),
+      version: windowVersion(windows.field(slot, WindowField.events), networks, newNetworks),
     };
   };
 }
+
+/**
+ * A window row's version (`ReplacingMergeTree` keeps the highest): it grows with the events folded into
+ * the window and, for the same events, with how many of its networks are known to have been seen before
+ * it. A late line from another source can show that a network counted as new was seen earlier; the row
+ * written then has the same events, and must still win over the earlier one, whatever order the two
+ * reach the store in (two workers around a rebalance). Same events and same knowledge: the same row.
+ */
+export function windowVersion(events: number, networks: number, newNetworks: number): number {
+  return events * KNOWN_NETWORKS_RANGE + Math.min(networks - newNetworks, KNOWN_NETWORKS_RANGE - 1);
+}
+const KNOWN_NETWORKS_RANGE = 2 ** 21;
 
 /** True when the user first used `network` inside [start, end): a network new in that window. */
 function firstSeenWithin(state: AccountState, user: number, network: number, start: number, end: number): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { createAccountIpsProcessor } from "../../../../processors/account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "../../../../processors/account-ips/asn-database.js";
-import { AccountEvidenceSchema } from "../../../../processors/account-ips/rows.js";
+import { AccountEvidenceSchema, type WindowRow } from "../../../../processors/account-ips/rows.js";
 import { AccountIpsSchema } from "../../../../schemas/config.js";
 
 /** A fake ASN table: the first octet is the ASN, the second picks one of a few countries. */
@@ -43,6 +43,22 @@ describe("account-ips processor", () => {
     expect(late).toEqual(inOrder);
     // The 02:00 window: 20.1.1.0/24 was first seen at 01:55, so it is not new there.
     expect(late.get(`1h ${T0 + 2 * HOUR}`)).toBe(0);
+  });
+
+  test("the row rewritten by a late line wins over the one it corrects: same events, higher version", () => {
+    const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+    const twoOClock = (rows: WindowRow[]) =>
+      rows.find((row) => row.window === "1h" && row.window_start === T0 + 2 * HOUR);
+    processor.fold({ ...login("ann", "20.1.1.5", T0 + 2 * HOUR + 60_000, 10), sourceId: "mx3" });
+    const first = twoOClock(processor.collect().windows);
+    // Late, from another source, in the hour before: the network was not new at 02:00 after all.
+    processor.fold({ ...login("ann", "20.1.1.9", T0 + 2 * HOUR - 5 * 60_000, 7), sourceId: "mx1" });
+    const rewritten = twoOClock(processor.collect().windows);
+    expect(first?.new_networks).toBe(1);
+    expect(rewritten?.new_networks).toBe(0);
+    expect(rewritten?.logins).toBe(first?.logins);
+    // ReplacingMergeTree keeps the highest version, whichever row reaches the store last.
+    expect(rewritten?.version).toBeGreaterThan(first?.version ?? Number.POSITIVE_INFINITY);
   });
 
   test("a closing-only collection writes a window's last row once, also one re-queued by a late line, and nothing else", () => {
