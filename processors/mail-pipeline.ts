@@ -18,7 +18,7 @@ import {
 } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, saveStateFile } from "./state-file.js";
+import { loadStateFile, saveStateFileAsync } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -144,7 +144,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       deps.onAlert?.(alert);
     }
     if (snapshot !== null) {
-      saveStateFile(deps.statePath, {
+      await saveStateFileAsync(deps.statePath, {
         version: 1,
         savedAt: new Date().toISOString(),
         positions: committedPositions,

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { VigilError } from "../runtime/errors.js";
@@ -45,6 +46,11 @@ export function saveStateFile(path: string, state: PipelineState): void {
   writeFileAtomically(path, JSON.stringify(state));
 }
 
+/** saveStateFile with the writing and syncing done off the main thread (a large state: the fold goes on meanwhile). */
+export async function saveStateFileAsync(path: string, state: PipelineState): Promise<void> {
+  await writeFileAtomicallyAsync(path, JSON.stringify(state));
+}
+
 /** Replaces a file so that a crash leaves the old or the new content, never a mix (write, fsync, rename, fsync the folder). */
 export function writeFileAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -62,6 +68,26 @@ export function writeFileAtomically(path: string, text: string): void {
     fsyncSync(folder);
   } finally {
     closeSync(folder);
+  }
+}
+
+/** writeFileAtomically through the thread pool: the same steps, without holding the main thread. */
+export async function writeFileAtomicallyAsync(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  const file = await open(temporary, "w");
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  const folder = await open(dirname(path), "r");
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }
 
