@@ -3,7 +3,7 @@ import type { Metrics } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
 import { NativeRows } from "../store/native-rows.js";
-import { escapeTsv } from "../store/tsv.js";
+import { datetime64Text, escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
 
@@ -109,7 +109,7 @@ const UNPARSED_KEEP_BYTES = 64 * 1024;
 
 /** Hot path: one event as a TabSeparated row. Times go in as epoch milliseconds, which DateTime64(3) reads as such. */
 export function encodeEventRow(event: ParsedMailAuth, sourceId: string, offset: number): string {
-  return `${event.ts}\t${escapeTsv(event.host)}\t${escapeTsv(event.service)}\t${escapeTsv(event.user)}\t${escapeTsv(
+  return `${datetime64Text(event.ts)}\t${escapeTsv(event.host)}\t${escapeTsv(event.service)}\t${escapeTsv(event.user)}\t${escapeTsv(
     event.user_raw,
   )}\t${escapeTsv(event.ip)}\t${event.success ? 1 : 0}\t${event.format}\t${escapeTsv(event.reason)}\t${sourceId}\t${offset}`;
 }
@@ -235,7 +235,7 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
   await write("alerts", ALERT_COLUMNS, rows.alerts);
 }
 
-/** An alert as the `alerts` table takes it (window bounds and fired_at in epoch ms). */
+/** An alert as the `alerts` table takes it (window bounds in epoch seconds, fired_at as DateTime64 text). */
 export function encodeAlertRow(row: AlertRow): string {
   return [
     row.alert_id,
@@ -248,6 +248,6 @@ export function encodeAlertRow(row: AlertRow): string {
     row.verdict,
     escapeTsv(row.summary),
     escapeTsv(row.evidence),
-    row.fired_at,
+    datetime64Text(row.fired_at),
   ].join("\t");
 }

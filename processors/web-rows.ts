@@ -2,7 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
 import { insertTsvRows } from "../store/insert-tsv-rows.js";
-import { escapeTsv } from "../store/tsv.js";
+import { datetime64Text, escapeTsv } from "../store/tsv.js";
 import { ALERT_COLUMNS, UNPARSED_COLUMNS } from "./mail-rows.js";
 import type { DestinationRow } from "./outbound/outbound-processor.js";
 import type { HttpRequestRow, WebErrorRow } from "./web-line-reader.js";
@@ -41,9 +41,9 @@ export const REQUEST_COLUMNS = [
   "offset",
 ] as const;
 
-/** One http_requests row as TabSeparated text (ts as epoch ms, which DateTime64(3) takes). */
+/** One http_requests row as TabSeparated text. */
 export function encodeRequestRow(row: HttpRequestRow): string {
-  return `${row.ts}\t${escapeTsv(row.host)}\t${escapeTsv(row.vhost)}\t${row.port}\t${escapeTsv(row.client)}\t${escapeTsv(row.method)}\t${escapeTsv(row.path)}\t${row.status}\t${row.bytes}\t${row.duration_us}\t${row.format}\t${row.source_id}\t${row.offset}`;
+  return `${datetime64Text(row.ts)}\t${escapeTsv(row.host)}\t${escapeTsv(row.vhost)}\t${row.port}\t${escapeTsv(row.client)}\t${escapeTsv(row.method)}\t${escapeTsv(row.path)}\t${row.status}\t${row.bytes}\t${row.duration_us}\t${row.format}\t${row.source_id}\t${row.offset}`;
 }
 
 /** Evidence first, then what was derived from it, alerts last (as for mail). */

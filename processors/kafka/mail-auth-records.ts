@@ -1,6 +1,6 @@
 import type { Message } from "kafkajs";
 import { type MailAuthEvent, MailAuthEventSchema } from "../../schemas/mail-auth-event.js";
-import { unescapeTsv } from "../../store/tsv.js";
+import { parseDatetime64Text, unescapeTsv } from "../../store/tsv.js";
 import { EVENT_COLUMNS } from "../mail-rows.js";
 
 /** Events per record on the events topic (a record stays far below the broker's size limit). */
@@ -47,7 +47,7 @@ export function decodeEvent(line: string): MailAuthEvent | string {
   }
   const [ts, host, service, user, userRaw, ip, success, format, reason, sourceId, offset] = fields as string[];
   const parsed = MailAuthEventSchema.safeParse({
-    ts: Number(ts),
+    ts: parseDatetime64Text(ts as string),
     host: unescapeTsv(host as string),
     service: unescapeTsv(service as string),
     user: unescapeTsv(user as string),
