@@ -19,22 +19,14 @@ export async function insertTsvRows(
     table: string;
     columns: readonly string[];
     rows: readonly string[];
-    /** More rows already encoded: chunks of whole lines, each ending with "\n" (`rows` of them in all). */
-    encoded?: { chunks: readonly Uint8Array[]; rows: number };
     /** ClickHouse settings for this insert. */
     settings?: Record<string, string | number>;
   },
   retry: { attempts?: number; firstDelayMs?: number } = {},
 ): Promise<void> {
-  const encodedRows = batch.encoded?.rows ?? 0;
-  if (batch.rows.length === 0 && encodedRows === 0) return;
-  const parts: Uint8Array[] = batch.rows.length === 0 ? [] : [Buffer.from(`${batch.rows.join("\n")}\n`)];
-  for (const chunk of batch.encoded?.chunks ?? []) if (chunk.length > 0) parts.push(chunk);
-  await sendEncoded(
-    client,
-    { ...batch, format: "TabSeparated", body: parts, count: batch.rows.length + encodedRows },
-    retry,
-  );
+  if (batch.rows.length === 0) return;
+  const body = [Buffer.from(`${batch.rows.join("\n")}\n`)];
+  await sendEncoded(client, { ...batch, format: "TabSeparated", body, count: batch.rows.length }, retry);
 }
 
 /**
