@@ -1,7 +1,7 @@
 import { encodeUnparsedRow } from "./mail-rows.js";
 import type { OutboundProcessor } from "./outbound/outbound-processor.js";
 import type { WebLineSink } from "./web-line-reader.js";
-import { encodeRequestRow, type WebRows } from "./web-rows.js";
+import { appendRequestRow, type WebRows } from "./web-rows.js";
 
 export type WebCounters = { lines: number; requests: number; errors: number; connections: number; unparsed: number };
 
@@ -21,7 +21,7 @@ export function webRowsSink(options: {
   const { processor, counters } = options;
   return {
     request(row) {
-      options.rows().requests.push(encodeRequestRow(row));
+      appendRequestRow(options.rows().requests, row);
       if (row.vhost !== "") processor.addSite(row.vhost);
       processor.observeRequest(row.vhost, row.ts, row.duration_us);
       if (counters !== undefined) counters.requests += 1;

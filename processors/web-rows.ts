@@ -1,16 +1,16 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Metrics } from "../runtime/metrics.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
-import { insertTsvRows } from "../store/insert-tsv-rows.js";
-import { datetime64Text, escapeTsv } from "../store/tsv.js";
+import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
+import { NativeRows } from "../store/native-rows.js";
 import { ALERT_COLUMNS, UNPARSED_COLUMNS } from "./mail-rows.js";
 import type { DestinationRow } from "./outbound/outbound-processor.js";
 import type { HttpRequestRow, WebErrorRow } from "./web-line-reader.js";
 
 /** Rows of the web tables waiting for the store. */
 export type WebRows = {
-  /** http_requests rows, already TabSeparated (the hot path: no object kept per request). */
-  requests: string[];
+  /** http_requests rows, already columns of a Native block (the hot path: no object or string kept per request). */
+  requests: NativeRows;
   errors: WebErrorRow[];
   connections: ConnEvent[];
   resolutions: Resolution[];
@@ -20,30 +20,41 @@ export type WebRows = {
 };
 
 export function emptyWebRows(): WebRows {
-  return { requests: [], errors: [], connections: [], resolutions: [], destinations: [], unparsed: [], alerts: [] };
+  return {
+    requests: new NativeRows(REQUEST_LAYOUT),
+    errors: [],
+    connections: [],
+    resolutions: [],
+    destinations: [],
+    unparsed: [],
+    alerts: [],
+  };
 }
 
 const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 
-export const REQUEST_COLUMNS = [
-  "ts",
-  "host",
-  "vhost",
-  "port",
-  "client",
-  "method",
-  "path",
-  "status",
-  "bytes",
-  "duration_us",
-  "format",
-  "source_id",
-  "offset",
+const REQUEST_LAYOUT = [
+  { name: "ts", kind: "datetime64-ms" },
+  { name: "host", kind: "repeated-string" },
+  { name: "vhost", kind: "repeated-string" },
+  { name: "port", kind: "int32" },
+  { name: "client", kind: "string" },
+  { name: "method", kind: "repeated-string" },
+  { name: "path", kind: "string" },
+  { name: "status", kind: "int16" },
+  { name: "bytes", kind: "uint64" },
+  { name: "duration_us", kind: "int64" },
+  { name: "format", kind: "repeated-string" },
+  { name: "source_id", kind: "repeated-string" },
+  { name: "offset", kind: "uint64" },
 ] as const;
+const REQUEST_COLUMNS = REQUEST_LAYOUT.map((column) => column.name);
 
-/** One http_requests row as TabSeparated text. */
-export function encodeRequestRow(row: HttpRequestRow): string {
-  return `${datetime64Text(row.ts)}\t${escapeTsv(row.host)}\t${escapeTsv(row.vhost)}\t${row.port}\t${escapeTsv(row.client)}\t${escapeTsv(row.method)}\t${escapeTsv(row.path)}\t${row.status}\t${row.bytes}\t${row.duration_us}\t${row.format}\t${row.source_id}\t${row.offset}`;
+/** Appends one http_requests row to the columns waiting for the store. */
+export function appendRequestRow(requests: NativeRows, row: HttpRequestRow): void {
+  requests.number(row.ts).text(row.host).text(row.vhost).number(row.port).text(row.client).text(row.method);
+  requests.text(row.path).number(row.status).number(row.bytes).number(row.duration_us).text(row.format);
+  requests.text(row.source_id).number(row.offset).endRow();
 }
 
 /** Evidence first, then what was derived from it, alerts last (as for mail). */
@@ -60,8 +71,21 @@ export async function insertWebRows(client: ClickHouseClient, rows: WebRows, met
     await insertTsvRows(client, { table, columns, rows: lines });
     metrics.insertedRows.inc({ table }, lines.length);
   };
+  const requests = async () => {
+    const block = rows.requests.take();
+    if (block.rows === 0) return;
+    const stop = metrics.insertSeconds.startTimer({ table: "http_requests" });
+    await insertNativeBlocks(client, {
+      table: "http_requests",
+      columns: REQUEST_COLUMNS,
+      blocks: [block.bytes],
+      rows: block.rows,
+    });
+    stop();
+    metrics.insertedRows.inc({ table: "http_requests" }, block.rows);
+  };
   await Promise.all([
-    tsv("http_requests", REQUEST_COLUMNS, rows.requests),
+    requests(),
     json(
       "web_errors",
       rows.errors.map((row) => ({ ...row, ts: time(row.ts) })),

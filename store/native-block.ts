@@ -127,7 +127,7 @@ export function encodeNativeString(text: string): Uint8Array {
 export function int64Column(values: ArrayLike<number>, count: number): Uint8Array {
   const words = new Uint32Array(count * 2);
   for (let index = 0; index < count; index++) {
-    const value = values[index] as number;
+    const value = Math.round(values[index] as number);
     const high = Math.floor(value / 4294967296);
     words[index * 2] = value - high * 4294967296;
     // A negative high word wraps to its two's complement on assignment.

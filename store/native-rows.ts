@@ -15,6 +15,9 @@ export type NativeRowColumnKind =
   | "string"
   | "repeated-string"
   | "uint8"
+  | "int16"
+  | "int32"
+  | "int64"
   | "uint32"
   | "uint64"
   | "datetime"
@@ -37,6 +40,9 @@ class NumberColumn {
 
 const NUMBER_TYPES = {
   uint8: "UInt8",
+  int16: "Int16",
+  int32: "Int32",
+  int64: "Int64",
   uint32: "UInt32",
   uint64: "UInt64",
   datetime: "DateTime('UTC')",
@@ -85,6 +91,10 @@ export class NativeRows {
     this.rowCount += 1;
   }
 
+  get rows(): number {
+    return this.rowCount;
+  }
+
   /** The rows written as one Native block (empty for none), and a fresh start. */
   take(): { bytes: Uint8Array; rows: number } {
     const rows = this.rowCount;
@@ -104,12 +114,17 @@ export class NativeRows {
         }
         const numbers = column as NumberColumn;
         const type = NUMBER_TYPES[kind as keyof typeof NUMBER_TYPES];
+        const values = numbers.values.subarray(0, rows);
         const data =
-          kind === "uint64" || kind === "datetime64-ms"
+          kind === "uint64" || kind === "int64" || kind === "datetime64-ms"
             ? int64Column(numbers.values, rows)
             : kind === "uint8"
-              ? Uint8Array.from(numbers.values.subarray(0, rows))
-              : new Uint8Array(Uint32Array.from(numbers.values.subarray(0, rows)).buffer);
+              ? Uint8Array.from(values)
+              : kind === "int16"
+                ? new Uint8Array(Int16Array.from(values).buffer)
+                : kind === "int32"
+                  ? new Uint8Array(Int32Array.from(values).buffer)
+                  : new Uint8Array(Uint32Array.from(values).buffer);
         numbers.rows = 0;
         return { name, type, data };
       }),

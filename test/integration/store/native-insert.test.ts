@@ -3,6 +3,8 @@ import { describe, expect, test } from "vitest";
 import type { HistoryRow, WindowRow } from "../../../processors/account-ips/rows.js";
 import { EVENT_COLUMNS, encodeAccountRows, encodeEventRow, insertEncoded } from "../../../processors/mail-rows.js";
 import { NativeEventRows } from "../../../processors/parse-worker/native-event-rows.js";
+import type { HttpRequestRow } from "../../../processors/web-line-reader.js";
+import { appendRequestRow, emptyWebRows, insertWebRows } from "../../../processors/web-rows.js";
 import { createMetrics } from "../../../runtime/metrics.js";
 import type { ParsedMailAuth } from "../../../schemas/mail-auth-event.js";
 import { startChdbHttpServer } from "../../../store/chdb-http-server.js";
@@ -213,6 +215,44 @@ describe("Native inserts (the aggregation's rows)", () => {
           version: row.version,
         });
       }
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
+
+describe("Native inserts (web requests)", () => {
+  test("http_requests rows read back from the store exactly as given, hostile paths and -1 for what was not logged", async () => {
+    const paths = ["/", "/a'b\"c\\d", "/tab\there", "/new\nline", "/ユーザー", `/${"x".repeat(2047)}`, "/nul\0byte"];
+    const requests: HttpRequestRow[] = paths.map((path, index) => ({
+      ts: Date.UTC(2026, 10, 24, 10, 0, index, 7),
+      host: "web1",
+      vhost: index % 2 === 0 ? "shop.example.com" : "it's.example.com",
+      port: index === 0 ? -1 : 443,
+      client: index % 3 === 0 ? "2001:db8::1" : "192.0.2.1",
+      method: index === 1 ? "PROPFIND" : "GET",
+      path,
+      status: index === 2 ? -1 : 200,
+      bytes: 2 ** 40 + index,
+      duration_us: index === 3 ? -1 : 123_456 * index,
+      format: "custom",
+      source_id: "web-src",
+      offset: 2 ** 41 + index,
+    }));
+    const client = createStoreClient({ dataDir: tempDir("native-web") });
+    try {
+      await migrate(client);
+      const rows = emptyWebRows();
+      for (const request of requests) appendRequestRow(rows.requests, request);
+      await insertWebRows(client, rows, createMetrics());
+      const result = await client.query({
+        query: "SELECT *, toUnixTimestamp64Milli(ts) AS ms FROM http_requests FINAL ORDER BY offset",
+        format: "JSONEachRow",
+      });
+      const stored = (await result.json()) as Record<string, unknown>[];
+      expect(stored.map((row) => ({ ...row, ts: Number(row.ms), ms: undefined }))).toEqual(
+        requests.map((row) => ({ ...row, ms: undefined })),
+      );
     } finally {
       await client.close();
     }
