@@ -71,7 +71,8 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       spans[2] as number,
       spans[3] as number,
     );
-    if (entry < 0) return false;
+    // Rows wanted but this spelling's names not encoded yet (met while no rows were wanted): the slow path.
+    if (entry < 0 || (this.encodeRows && !this.named(entry))) return false;
     const index = this.events;
     if (index === this.ts.length) this.grow();
     this.ts[index] = ts;
@@ -104,22 +105,26 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.success[index] = event.success ? 1 : 0;
     // A field-map line's raw fields find a pair met before without a string look-up.
     const raw = data !== undefined && spans !== undefined;
-    const entry = raw ? this.rawPairs.find(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0) : -1;
-    let pair = entry < 0 ? -1 : this.rawPairs.pairOf(entry);
-    if (pair < 0) {
+    let entry = raw ? this.rawPairs.find(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0) : -1;
+    let pair: number;
+    if (entry >= 0) pair = this.rawPairs.pairOf(entry);
+    else {
       pair = this.pairNumber(event);
-      if (raw)
-        this.rememberEntry(
-          this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair),
-          event,
-        );
+      if (raw) entry = this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair);
     }
+    // The names are encoded once, and only when rows are wanted (measuring the aggregation alone wants none).
+    if (entry >= 0 && this.encodeRows && !this.named(entry)) this.rememberEntry(entry, event);
     this.pairs[index] = pair;
     if (this.encodeRows) this.rows.add(event, this.source.sourceId);
     this.events = index + 1;
   }
 
-  /** Encodes a new raw entry's names once, for the fast path. */
+  /** True when the raw entry's names are encoded (an entry's address is never empty: its end is past 0). */
+  private named(entry: number): boolean {
+    return entry * 4 + 3 < this.entryNames.length && this.entryNames[entry * 4 + 3] !== 0;
+  }
+
+  /** Encodes a raw entry's names once, for the fast path. */
   private rememberEntry(entry: number, event: ParsedMailAuth): void {
     const parts = [encodeNativeString(event.user), encodeNativeString(event.user_raw), encodeNativeString(event.ip)];
     const length = parts.reduce((sum, part) => sum + part.length, 0);
