@@ -33,19 +33,21 @@ export type EncodedRows = {
   alerts: string[];
 };
 
-export const EVENT_COLUMNS = [
-  "ts",
-  "host",
-  "service",
-  "user",
-  "user_raw",
-  "ip",
-  "success",
-  "format",
-  "reason",
-  "source_id",
-  "offset",
+/** `mail_auth_events` as the parse worker writes it, in Native columns. */
+export const EVENT_LAYOUT = [
+  { name: "ts", kind: "datetime64-ms" },
+  { name: "host", kind: "repeated-string" },
+  { name: "service", kind: "repeated-string" },
+  { name: "user", kind: "string" },
+  { name: "user_raw", kind: "string" },
+  { name: "ip", kind: "string" },
+  { name: "success", kind: "bool" },
+  { name: "format", kind: "repeated-string" },
+  { name: "reason", kind: "repeated-string" },
+  { name: "source_id", kind: "repeated-string" },
+  { name: "offset", kind: "uint64" },
 ] as const;
+export const EVENT_COLUMNS = EVENT_LAYOUT.map((column) => column.name);
 export const UNPARSED_COLUMNS = [
   "source_id",
   "offset",
@@ -56,40 +58,6 @@ export const UNPARSED_COLUMNS = [
   "line",
   "line_bytes",
   "ingested_at",
-];
-export const HISTORY_COLUMNS = [
-  "user",
-  "ip",
-  "first_seen",
-  "last_seen",
-  "logins",
-  "failures",
-  "first_offset",
-  "network",
-  "network16",
-  "asn",
-  "as_name",
-  "country",
-  "version",
-];
-const WINDOW_COLUMNS = [
-  "user",
-  "window",
-  "window_start",
-  "window_end",
-  "ips",
-  "networks",
-  "networks16",
-  "asns",
-  "countries",
-  "logins",
-  "failures",
-  "new_networks",
-  "first_login",
-  "last_login",
-  "verdict",
-  "level",
-  "version",
 ];
 export const ALERT_COLUMNS = [
   "alert_id",
@@ -173,6 +141,8 @@ const WINDOW_LAYOUT = [
   { name: "level", kind: "uint8" },
   { name: "version", kind: "uint64" },
 ] as const;
+export const HISTORY_COLUMNS = HISTORY_LAYOUT.map((column) => column.name);
+const WINDOW_COLUMNS = WINDOW_LAYOUT.map((column) => column.name);
 
 export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history" | "windows" | "alerts"> {
   // Columns of Native blocks: a few hundred thousand rows at the end of an import, no string per value

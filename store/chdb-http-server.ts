@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { Session } from "chdb";
+import { InsertFiles } from "./insert-files.js";
 import { sqlString } from "./sql-string.js";
 
 /**
@@ -102,9 +101,7 @@ export async function startChdbHttpServer(options: {
 }): Promise<ChdbHttpServer> {
   const session = new Session(options.path);
   // Insert bodies wait in files for `INSERT ... FROM INFILE`, beside the store.
-  const insertFolder = join(options.path, "..", "inserts");
-  mkdirSync(insertFolder, { recursive: true });
-  let insertSequence = 0;
+  const insertFiles = new InsertFiles(join(options.path, "..", "inserts"));
   const limit = options.maxBodyBytes ?? 512 * 1024 * 1024;
   let queue: Promise<unknown> = Promise.resolve();
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {
@@ -127,17 +124,18 @@ export async function startChdbHttpServer(options: {
         response.writeHead(200, { "X-ClickHouse-Query-Id": queryId }).end();
         return;
       }
-      const bodyFile = isInsert ? join(insertFolder, `${process.pid}-${insertSequence++}`) : undefined;
-      if (bodyFile !== undefined) await writeFile(bodyFile, body);
-      const { sql, format } = statementFor(url, body, bodyFile);
       const queued = Date.now();
       let began = 0;
-      const result = await serialised(() => {
-        began = Date.now();
-        return session.queryAsync(sql, { format });
-      }).finally(() => {
-        if (bodyFile !== undefined) rmSync(bodyFile, { force: true });
-      });
+      const execute = async (bodyFile?: string) => {
+        const statement = statementFor(url, body, bodyFile);
+        const result = await serialised(() => {
+          began = Date.now();
+          return session.queryAsync(statement.sql, { format: statement.format });
+        });
+        return { ...statement, result };
+      };
+      // An insert's body waits in a file for the engine to read it.
+      const { sql, format, result } = isInsert ? await insertFiles.with(body, execute) : await execute();
       if (process.env.VIGIL_STORE_TRACE) {
         process.stderr.write(
           `${new Date().toISOString()} waited ${began - queued} ms, ran ${Date.now() - began} ms: ${sql.slice(0, 120).replace(/\s+/g, " ")}\n`,

@@ -14,6 +14,7 @@ import {
 export type NativeRowColumnKind =
   | "string"
   | "repeated-string"
+  | "bool"
   | "uint8"
   | "int16"
   | "int32"
@@ -39,6 +40,7 @@ class NumberColumn {
 }
 
 const NUMBER_TYPES = {
+  bool: "Bool",
   uint8: "UInt8",
   int16: "Int16",
   int32: "Int32",
@@ -74,6 +76,18 @@ export class NativeRows {
     if (column instanceof NativeStringColumn) column.appendString(value);
     else if (column instanceof NativeRepeatedColumn) column.append(value);
     else throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes numbers`);
+    return this;
+  }
+
+  /**
+   * A value of a `string` column already encoded as a Native string (length and bytes) in
+   * `source[start, end)`: copied, no string made.
+   */
+  encoded(source: Uint8Array, start: number, end: number): this {
+    const column = this.columns[this.next++];
+    if (!(column instanceof NativeStringColumn))
+      throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes no encoded strings`);
+    column.appendEncoded(source, start, end);
     return this;
   }
 
@@ -118,7 +132,7 @@ export class NativeRows {
         const data =
           kind === "uint64" || kind === "int64" || kind === "datetime64-ms"
             ? int64Column(numbers.values, rows)
-            : kind === "uint8"
+            : kind === "uint8" || kind === "bool"
               ? Uint8Array.from(values)
               : kind === "int16"
                 ? new Uint8Array(Int16Array.from(values).buffer)

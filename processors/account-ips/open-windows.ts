@@ -210,7 +210,6 @@ export class OpenWindows {
       if (data[base + INLINE_RECORDS + index] === record) return false;
       if (data[base + INLINE_NETWORKS + index] === network) newNetwork = false;
     }
-    if (newNetwork) data[base + WindowField.networks] = (data[base + WindowField.networks] as number) + 1;
     if (count < INLINE) {
       data[base + INLINE_RECORDS + count] = record;
       data[base + INLINE_NETWORKS + count] = network;
@@ -220,6 +219,7 @@ export class OpenWindows {
       if (newNetwork) networks.push(network);
       this.many[slot] = { records, recordSet: new Set(records), networks, networkSet: new Set(networks) };
     }
+    if (newNetwork) data[base + WindowField.networks] = (data[base + WindowField.networks] as number) + 1;
     data[base + WindowField.addresses] = count + 1;
     return true;
   }
@@ -250,15 +250,7 @@ export class OpenWindows {
 
   /** The distinct network ids of a window's addresses, in the order first added (a fresh array). */
   networkIds(slot: number): number[] {
-    const many = this.many[slot];
-    if (many !== undefined) return [...many.networks];
-    const ids: number[] = [];
-    const base = slot * STRIDE;
-    const count = this.data[base + WindowField.addresses] as number;
-    for (let index = 0; index < count; index++) {
-      const network = this.data[base + INLINE_NETWORKS + index] as number;
-      if (!ids.includes(network)) ids.push(network);
-    }
-    return ids;
+    const count = this.data[slot * STRIDE + WindowField.networks] as number;
+    return Array.from({ length: count }, (_, index) => this.distinctNetworkAt(slot, index));
   }
 }

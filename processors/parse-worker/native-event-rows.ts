@@ -1,33 +1,26 @@
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
-import { int64Column, NativeRepeatedColumn, NativeStringColumn, nativeBlock } from "../../store/native-block.js";
+import { NativeRows } from "../../store/native-rows.js";
+import { EVENT_LAYOUT } from "../mail-rows.js";
 import type { FieldMapConstants } from "../parse/mail-line-parser.js";
 
 /**
  * The `mail_auth_events` rows of a chunk as one block of ClickHouse's Native
  * format (columns, no text to parse: chDB stores 1.2 million events in about
- * 0.7 s this way, against 1.2 s from TabSeparated). The string columns grow
- * here event by event; time, success and offset come from the chunk's own
- * columns when the block is taken.
+ * 0.7 s this way, against 1.2 s from TabSeparated).
  */
 export class NativeEventRows {
-  private readonly host = new NativeRepeatedColumn();
-  private readonly service = new NativeRepeatedColumn();
-  private readonly user = new NativeStringColumn();
-  private readonly userRaw = new NativeStringColumn();
-  private readonly ip = new NativeStringColumn();
-  private readonly format = new NativeRepeatedColumn();
-  private readonly reason = new NativeRepeatedColumn();
-  private readonly sourceId = new NativeRepeatedColumn();
+  private readonly rows = new NativeRows(EVENT_LAYOUT);
 
-  add(event: ParsedMailAuth, sourceId: string): void {
-    this.host.append(event.host);
-    this.service.append(event.service);
-    this.user.appendString(event.user);
-    this.userRaw.appendString(event.user_raw);
-    this.ip.appendString(event.ip);
-    this.format.append(event.format);
-    this.reason.append(event.reason);
-    this.sourceId.append(sourceId);
+  add(event: ParsedMailAuth, sourceId: string, offset: number): void {
+    const rows = this.rows;
+    rows.number(event.ts).text(event.host).text(event.service).text(event.user).text(event.user_raw).text(event.ip);
+    rows
+      .number(event.success ? 1 : 0)
+      .text(event.format)
+      .text(event.reason)
+      .text(sourceId)
+      .number(offset)
+      .endRow();
   }
 
   /**
@@ -36,6 +29,7 @@ export class NativeEventRows {
    * `[userEnd, rawEnd)` and `[rawEnd, end)`: no string is made.
    */
   addEncoded(
+    ts: number,
     host: string,
     constants: FieldMapConstants,
     encoded: Uint8Array,
@@ -44,44 +38,17 @@ export class NativeEventRows {
     rawEnd: number,
     end: number,
     sourceId: string,
+    offset: number,
   ): void {
-    this.host.append(host);
-    this.service.append(constants.service);
-    this.user.appendEncoded(encoded, start, userEnd);
-    this.userRaw.appendEncoded(encoded, userEnd, rawEnd);
-    this.ip.appendEncoded(encoded, rawEnd, end);
-    this.format.append(constants.format);
-    this.reason.append(constants.reason);
-    this.sourceId.append(sourceId);
+    const rows = this.rows;
+    rows.number(ts).text(host).text(constants.service);
+    rows.encoded(encoded, start, userEnd).encoded(encoded, userEnd, rawEnd).encoded(encoded, rawEnd, end);
+    rows.number(constants.success ? 1 : 0).text(constants.format);
+    rows.text(constants.reason).text(sourceId).number(offset).endRow();
   }
 
-  /** The block of the `rows` events added since the last take (columns in EVENT_COLUMNS order), and a fresh start. */
-  take(rows: number, ts: Float64Array, success: Uint8Array, offsets: Float64Array): Uint8Array {
-    const text = (column: NativeStringColumn) => column.bytes.subarray(0, column.used);
-    const block = nativeBlock(rows, [
-      { name: "ts", type: "DateTime64(3, 'UTC')", data: int64Column(ts, rows) },
-      this.host.column("host"),
-      this.service.column("service"),
-      { name: "user", type: "String", data: text(this.user) },
-      { name: "user_raw", type: "String", data: text(this.userRaw) },
-      { name: "ip", type: "String", data: text(this.ip) },
-      { name: "success", type: "Bool", data: success.subarray(0, rows) },
-      this.format.column("format"),
-      this.reason.column("reason"),
-      this.sourceId.column("source_id"),
-      { name: "offset", type: "UInt64", data: int64Column(offsets, rows) },
-    ]);
-    for (const column of [
-      this.host,
-      this.service,
-      this.user,
-      this.userRaw,
-      this.ip,
-      this.format,
-      this.reason,
-      this.sourceId,
-    ])
-      column.reset();
-    return block;
+  /** The block of the events added since the last take, and a fresh start. */
+  take(): Uint8Array {
+    return this.rows.take().bytes;
   }
 }

@@ -83,6 +83,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       const at = entry * 4;
       const names = this.entryNames;
       this.rows.addEncoded(
+        ts,
         host,
         constants,
         this.encodedNames,
@@ -91,6 +92,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
         names[at + 2] as number,
         names[at + 3] as number,
         this.source.sourceId,
+        offset,
       );
     }
     this.events = index + 1;
@@ -115,7 +117,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     // The names are encoded once, and only when rows are wanted (measuring the aggregation alone wants none).
     if (entry >= 0 && this.encodeRows && !this.named(entry)) this.rememberEntry(entry, event);
     this.pairs[index] = pair;
-    if (this.encodeRows) this.rows.add(event, this.source.sourceId);
+    if (this.encodeRows) this.rows.add(event, this.source.sourceId, offset);
     this.events = index + 1;
   }
 
@@ -202,7 +204,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       firstNewAddress: this.firstNewAddress,
       newAddresses: this.newAddresses,
       newAddressLocations: this.newAddressLocations,
-      eventRows: this.encodeRows ? this.rows.take(events, this.ts, this.success, this.offsets) : new Uint8Array(0),
+      eventRows: this.encodeRows ? this.rows.take() : new Uint8Array(0),
       unparsedRows: this.unparsedRows,
     };
     this.events = 0;

@@ -57,16 +57,8 @@ function nativeBlocks(): { blocks: Uint8Array[]; rows: number } {
   const blocks: Uint8Array[] = [];
   for (const part of [events.slice(0, 3), events.slice(3, 4), events.slice(4)]) {
     const rows = new NativeEventRows();
-    const offsets = new Float64Array(part.length);
-    const ts = new Float64Array(part.length);
-    const success = new Uint8Array(part.length);
-    part.forEach((item, index) => {
-      rows.add(item, "src1");
-      offsets[index] = events.indexOf(item) * 1000 + 2 ** 40;
-      ts[index] = item.ts;
-      success[index] = item.success ? 1 : 0;
-    });
-    blocks.push(rows.take(part.length, ts, success, offsets));
+    for (const item of part) rows.add(item, "src1", events.indexOf(item) * 1000 + 2 ** 40);
+    blocks.push(rows.take());
   }
   return { blocks, rows: events.length };
 }

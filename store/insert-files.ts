@@ -1,0 +1,42 @@
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Files that hold rows on their way into chDB (`INSERT ... FROM INFILE`), in
+ * one folder beside the store: each lives only while its insert runs. Files
+ * left by a process that died (between writing and removing) are removed
+ * when the next process opens the folder.
+ */
+export class InsertFiles {
+  private sequence = 0;
+
+  constructor(private readonly folder: string) {
+    mkdirSync(folder, { recursive: true });
+    for (const name of readdirSync(folder)) {
+      const pid = Number(name.split(/[-.]/)[0]);
+      if (pid !== process.pid && !(Number.isInteger(pid) && isRunning(pid)))
+        rmSync(join(folder, name), { force: true });
+    }
+  }
+
+  /** Writes `bytes` to a new file, runs `insert` with its path, and removes the file whatever happens. */
+  async with<T>(bytes: Uint8Array, insert: (path: string) => Promise<T>): Promise<T> {
+    const path = join(this.folder, `${process.pid}-${this.sequence++}`);
+    await writeFile(path, bytes);
+    try {
+      return await insert(path);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
