@@ -11,7 +11,7 @@ import type { ShipMetrics } from "../runtime/ship-metrics.js";
 import type { KafkaConfig, VigilConfig } from "../schemas/config.js";
 import type { RawMailHeaders } from "../schemas/raw-mail-record.js";
 import type { RawWebHeaders } from "../schemas/raw-web-record.js";
-import { insertTsvRows } from "../store/insert-tsv-rows.js";
+import { insertTsvRows } from "../store/insert-rows.js";
 import { escapeTsv } from "../store/tsv.js";
 import { createFileTailer } from "./file-tailer.js";
 import type { SourcePosition } from "./line-chunk.js";

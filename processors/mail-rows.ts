@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { Metrics } from "../runtime/metrics.js";
+import { type Metrics, measuredInsert } from "../runtime/metrics.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
-import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
+import { insertNativeBlocks, insertTsvRows } from "../store/insert-rows.js";
 import { NativeRows } from "../store/native-rows.js";
 import { datetime64Text, escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
@@ -179,20 +179,14 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
   // An event's identity is its (source, offset): one batch never holds the same event twice, so
   // the insert need not look for duplicates (queries read the table FINAL).
   const settingsOf = (table: string) => (table === "mail_auth_events" ? { settings: { optimize_on_insert: 0 } } : {});
-  const write = async (table: string, columns: readonly string[], lines: string[]) => {
-    if (lines.length === 0) return;
-    const stop = metrics.insertSeconds.startTimer({ table });
-    await insertTsvRows(client, { table, columns, rows: lines, ...settingsOf(table) });
-    stop();
-    metrics.insertedRows.inc({ table }, lines.length);
-  };
-  const writeBlocks = async (table: string, columns: readonly string[], blocks: Uint8Array[], count: number) => {
-    if (count === 0) return;
-    const stop = metrics.insertSeconds.startTimer({ table });
-    await insertNativeBlocks(client, { table, columns, blocks, rows: count, ...settingsOf(table) });
-    stop();
-    metrics.insertedRows.inc({ table }, count);
-  };
+  const write = (table: string, columns: readonly string[], lines: string[]) =>
+    measuredInsert(metrics, table, lines.length, () =>
+      insertTsvRows(client, { table, columns, rows: lines, ...settingsOf(table) }),
+    );
+  const writeBlocks = (table: string, columns: readonly string[], blocks: Uint8Array[], count: number) =>
+    measuredInsert(metrics, table, count, () =>
+      insertNativeBlocks(client, { table, columns, blocks, rows: count, ...settingsOf(table) }),
+    );
   await Promise.all([
     write("mail_auth_events", EVENT_COLUMNS, rows.events),
     writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBytes ?? [], rows.eventBytesRows ?? 0),

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { Metrics } from "../runtime/metrics.js";
+import { type Metrics, measuredInsert } from "../runtime/metrics.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
-import { insertNativeBlocks, insertTsvRows } from "../store/insert-tsv-rows.js";
+import { insertNativeBlocks, insertTsvRows } from "../store/insert-rows.js";
 import { NativeRows } from "../store/native-rows.js";
 import { ALERT_COLUMNS, UNPARSED_COLUMNS } from "./mail-rows.js";
 import type { DestinationRow } from "./outbound/outbound-processor.js";
@@ -59,30 +59,20 @@ export function appendRequestRow(requests: NativeRows, row: HttpRequestRow): voi
 
 /** Evidence first, then what was derived from it, alerts last (as for mail). */
 export async function insertWebRows(client: ClickHouseClient, rows: WebRows, metrics: Metrics): Promise<void> {
-  const json = async (table: string, values: Record<string, unknown>[]) => {
-    if (values.length === 0) return;
-    const stop = metrics.insertSeconds.startTimer({ table });
-    await client.insert({ table, format: "JSONEachRow", values });
-    stop();
-    metrics.insertedRows.inc({ table }, values.length);
-  };
-  const tsv = async (table: string, columns: readonly string[], lines: string[]) => {
-    if (lines.length === 0) return;
-    await insertTsvRows(client, { table, columns, rows: lines });
-    metrics.insertedRows.inc({ table }, lines.length);
-  };
-  const requests = async () => {
+  const json = (table: string, values: Record<string, unknown>[]) =>
+    measuredInsert(metrics, table, values.length, () => client.insert({ table, format: "JSONEachRow", values }));
+  const tsv = (table: string, columns: readonly string[], lines: string[]) =>
+    measuredInsert(metrics, table, lines.length, () => insertTsvRows(client, { table, columns, rows: lines }));
+  const requests = () => {
     const block = rows.requests.take();
-    if (block.rows === 0) return;
-    const stop = metrics.insertSeconds.startTimer({ table: "http_requests" });
-    await insertNativeBlocks(client, {
-      table: "http_requests",
-      columns: REQUEST_COLUMNS,
-      blocks: [block.bytes],
-      rows: block.rows,
-    });
-    stop();
-    metrics.insertedRows.inc({ table: "http_requests" }, block.rows);
+    return measuredInsert(metrics, "http_requests", block.rows, () =>
+      insertNativeBlocks(client, {
+        table: "http_requests",
+        columns: REQUEST_COLUMNS,
+        blocks: [block.bytes],
+        rows: block.rows,
+      }),
+    );
   };
   await Promise.all([
     requests(),

@@ -54,3 +54,17 @@ export function createMetrics(registry: Registry = new Registry()) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Runs one insert of `rows` rows into `table`, timed (`insertSeconds`) and counted (`insertedRows`); nothing for no rows. */
+export async function measuredInsert(
+  metrics: Metrics,
+  table: string,
+  rows: number,
+  insert: () => Promise<unknown>,
+): Promise<void> {
+  if (rows === 0) return;
+  const stop = metrics.insertSeconds.startTimer({ table });
+  await insert();
+  stop();
+  metrics.insertedRows.inc({ table }, rows);
+}

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import { insertTsvRows, looksTransient } from "./insert-tsv-rows.js";
+import { insertTsvRows, looksTransient } from "./insert-rows.js";
 import { escapeTsv } from "./tsv.js";
 
 export type CheckpointKey = { stage: string; topic: string; partition: number };

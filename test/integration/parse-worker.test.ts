@@ -16,8 +16,8 @@ type Modules = {
   EVENT_COLUMNS: typeof import("../../processors/mail-rows.js").EVENT_COLUMNS;
   createStoreClient: typeof import("../../store/create-store-client.js").createStoreClient;
   migrate: typeof import("../../store/migrate.js").migrate;
-  insertTsvRows: typeof import("../../store/insert-tsv-rows.js").insertTsvRows;
-  insertNativeBlocks: typeof import("../../store/insert-tsv-rows.js").insertNativeBlocks;
+  insertTsvRows: typeof import("../../store/insert-rows.js").insertTsvRows;
+  insertNativeBlocks: typeof import("../../store/insert-rows.js").insertNativeBlocks;
   AccountIpsSchema: typeof import("../../schemas/config.js").AccountIpsSchema;
   buildMailScenario: typeof import("../../demo/mail-scenario.js").buildMailScenario;
   writeMailLogs: typeof import("../../demo/write-mail-logs.js").writeMailLogs;
@@ -32,7 +32,7 @@ async function modules(): Promise<Modules> {
     ...(await load<Pick<Modules, "encodeEventRow" | "EVENT_COLUMNS">>("processors/mail-rows.js")),
     ...(await load<Pick<Modules, "createStoreClient">>("store/create-store-client.js")),
     ...(await load<Pick<Modules, "migrate">>("store/migrate.js")),
-    ...(await load<Pick<Modules, "insertTsvRows" | "insertNativeBlocks">>("store/insert-tsv-rows.js")),
+    ...(await load<Pick<Modules, "insertTsvRows" | "insertNativeBlocks">>("store/insert-rows.js")),
     ...(await load<Pick<Modules, "AccountIpsSchema">>("schemas/config.js")),
     ...(await load<Pick<Modules, "buildMailScenario">>("demo/mail-scenario.js")),
     ...(await load<Pick<Modules, "writeMailLogs">>("demo/write-mail-logs.js")),

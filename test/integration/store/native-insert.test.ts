@@ -9,7 +9,7 @@ import { createMetrics } from "../../../runtime/metrics.js";
 import type { ParsedMailAuth } from "../../../schemas/mail-auth-event.js";
 import { startChdbHttpServer } from "../../../store/chdb-http-server.js";
 import { type ClickHouseClient, createStoreClient } from "../../../store/create-store-client.js";
-import { insertNativeBlocks, insertTsvRows } from "../../../store/insert-tsv-rows.js";
+import { insertNativeBlocks, insertTsvRows } from "../../../store/insert-rows.js";
 import { migrate } from "../../../store/migrate.js";
 import { tempDir } from "../../helpers/vigil-cli.js";
 

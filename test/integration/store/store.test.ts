@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HISTORY_COLUMNS } from "../../../processors/mail-rows.js";
 import { createStoreClient } from "../../../store/create-store-client.js";
-import { insertTsvRows } from "../../../store/insert-tsv-rows.js";
+import { insertTsvRows } from "../../../store/insert-rows.js";
 import { migrate } from "../../../store/migrate.js";
 import { accountHistory } from "../../../store/queries/account-history.js";
 import { awkLoginRows } from "../../../store/queries/awk-parity-rows.js";
