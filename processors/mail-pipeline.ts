@@ -77,8 +77,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   }
   const counters: PipelineCounters = { lines: 0, bytes: 0, events: 0, skipped: 0, unparsed: 0 };
   let eventRows: string[] = [];
-  let eventBytes: Uint8Array[] = [];
-  let eventBytesRows = 0;
+  let eventBlocks: RowsBlock[] = [];
   let unparsedRows: string[] = [];
   let heldWindows: RowsBlock[] = [];
   let pending = 0;
@@ -123,8 +122,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     const encoded = encodeAccountRows(changes);
     const rows: EncodedRows = {
       events: eventRows,
-      eventBytes,
-      eventBytesRows,
+      eventBlocks: joinBlocks(eventBlocks),
       unparsed: unparsedRows,
       ...encoded,
       windows: joinBlocks([...heldWindows, encoded.windows]),
@@ -133,8 +131,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];
     eventRows = [];
-    eventBytes = [];
-    eventBytesRows = 0;
+    eventBlocks = [];
     unparsedRows = [];
     const lines = pending;
     pending = 0;
@@ -177,8 +174,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     },
     processParsed(parsed, position) {
       processor.foldParsed(parsed);
-      eventBytes.push(parsed.eventRows);
-      eventBytesRows += parsed.events;
+      eventBlocks.push({ bytes: parsed.eventRows, rows: parsed.events });
       for (const row of parsed.unparsedRows) unparsedRows.push(row);
       counters.events += parsed.events;
       counters.skipped += parsed.skipped;

@@ -24,9 +24,8 @@ export function joinBlocks(blocks: readonly RowsBlock[]): RowsBlock {
 /** Rows for each table, already encoded as TabSeparated lines (no trailing newline) or bytes. */
 export type EncodedRows = {
   events: string[];
-  /** More `mail_auth_events` rows, from the parse worker: Native blocks holding `eventBytesRows` rows in all. */
-  eventBytes?: Uint8Array[];
-  eventBytesRows?: number;
+  /** More `mail_auth_events` rows, from the parse worker, as Native blocks. */
+  eventBlocks?: RowsBlock;
   unparsed: string[];
   history: RowsBlock;
   windows: RowsBlock;
@@ -183,18 +182,18 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
     measuredInsert(metrics, table, lines.length, () =>
       insertTsvRows(client, { table, columns, rows: lines, ...settingsOf(table) }),
     );
-  const writeBlocks = (table: string, columns: readonly string[], blocks: Uint8Array[], count: number) =>
-    measuredInsert(metrics, table, count, () =>
-      insertNativeBlocks(client, { table, columns, blocks, rows: count, ...settingsOf(table) }),
+  const writeBlocks = (table: string, columns: readonly string[], block: RowsBlock) =>
+    measuredInsert(metrics, table, block.rows, () =>
+      insertNativeBlocks(client, { table, columns, blocks: [block.bytes], rows: block.rows, ...settingsOf(table) }),
     );
   await Promise.all([
     write("mail_auth_events", EVENT_COLUMNS, rows.events),
-    writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBytes ?? [], rows.eventBytesRows ?? 0),
+    writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBlocks ?? NO_ROWS),
     write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
   await Promise.all([
-    writeBlocks("account_ip_history", HISTORY_COLUMNS, [rows.history.bytes], rows.history.rows),
-    writeBlocks("account_windows", WINDOW_COLUMNS, [rows.windows.bytes], rows.windows.rows),
+    writeBlocks("account_ip_history", HISTORY_COLUMNS, rows.history),
+    writeBlocks("account_windows", WINDOW_COLUMNS, rows.windows),
   ]);
   await write("alerts", ALERT_COLUMNS, rows.alerts);
 }
