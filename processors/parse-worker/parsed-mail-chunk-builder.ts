@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
-import { encodeNativeString } from "../../store/native-block.js";
+import { NativeStringColumn } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeUnparsedRow } from "../mail-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
@@ -45,8 +45,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private readonly rows = new NativeEventRows();
   /** Per raw-bytes entry: where its encoded user, raw user and address are in `encodedNames` (4 positions). */
   private entryNames = new Int32Array(4096);
-  private encodedNames = new Uint8Array(256 * 1024);
-  private encodedNamesUsed = 0;
+  private readonly encodedNames = new NativeStringColumn();
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
 
@@ -86,7 +85,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
         ts,
         host,
         constants,
-        this.encodedNames,
+        this.encodedNames.bytes,
         names[at] as number,
         names[at + 1] as number,
         names[at + 2] as number,
@@ -128,26 +127,19 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
 
   /** Encodes a raw entry's names once, for the fast path. */
   private rememberEntry(entry: number, event: ParsedMailAuth): void {
-    const parts = [encodeNativeString(event.user), encodeNativeString(event.user_raw), encodeNativeString(event.ip)];
-    const length = parts.reduce((sum, part) => sum + part.length, 0);
-    if (this.encodedNamesUsed + length > this.encodedNames.length) {
-      const grown = new Uint8Array(Math.max(this.encodedNames.length * 2, this.encodedNamesUsed + length));
-      grown.set(this.encodedNames.subarray(0, this.encodedNamesUsed));
-      this.encodedNames = grown;
-    }
     if (entry * 4 + 4 > this.entryNames.length) {
       const grown = new Int32Array(Math.max(this.entryNames.length * 2, entry * 4 + 4));
       grown.set(this.entryNames);
       this.entryNames = grown;
     }
-    let at = this.encodedNamesUsed;
-    this.entryNames[entry * 4] = at;
-    parts.forEach((part, index) => {
-      this.encodedNames.set(part, at);
-      at += part.length;
-      this.entryNames[entry * 4 + index + 1] = at;
-    });
-    this.encodedNamesUsed = at;
+    const names = this.encodedNames;
+    this.entryNames[entry * 4] = names.used;
+    names.appendString(event.user);
+    this.entryNames[entry * 4 + 1] = names.used;
+    names.appendString(event.user_raw);
+    this.entryNames[entry * 4 + 2] = names.used;
+    names.appendString(event.ip);
+    this.entryNames[entry * 4 + 3] = names.used;
   }
 
   /** The number of the event's (user, address) pair, numbering it when new. */
