@@ -135,8 +135,8 @@ export function createShipper(deps: ShipperDeps): Shipper {
   };
 
   let unpublished = false;
-  const checkpoint = () => {
-    saveStateFile(statePath, {
+  const checkpoint = async () => {
+    await saveStateFile(statePath, {
       version: 1,
       savedAt: new Date().toISOString(),
       positions: [...positions.values()],
@@ -209,7 +209,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
       metrics.bytes.inc(chunk.data.length);
       metrics.records.inc(messages.length);
       positions.set(position.sourceId, position);
-      checkpoint();
+      await checkpoint();
     }
   };
 

@@ -18,7 +18,7 @@ import {
 } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, saveStateFileAsync } from "./state-file.js";
+import { loadStateFile, saveStateFile } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -141,7 +141,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       deps.onAlert?.(alert);
     }
     if (snapshot !== null) {
-      await saveStateFileAsync(deps.statePath, {
+      await saveStateFile(deps.statePath, {
         version: 1,
         savedAt: new Date().toISOString(),
         positions: committedPositions,

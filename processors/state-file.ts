@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
@@ -42,37 +42,30 @@ export function loadStateFile(path: string): PipelineState | null {
   return parsed.data;
 }
 
-export function saveStateFile(path: string, state: PipelineState): void {
-  writeFileAtomically(path, JSON.stringify(state));
+/** Saves the state file; the writing and syncing run off the main thread (a large state: work goes on meanwhile). */
+export async function saveStateFile(path: string, state: PipelineState): Promise<void> {
+  await writeFileAtomically(path, JSON.stringify(state));
 }
 
-/** saveStateFile with the writing and syncing done off the main thread (a large state: the fold goes on meanwhile). */
-export async function saveStateFileAsync(path: string, state: PipelineState): Promise<void> {
-  await writeFileAtomicallyAsync(path, JSON.stringify(state));
+/** The write in progress per path: writes to one file run one after the other, in the order asked. */
+const writing = new Map<string, Promise<void>>();
+
+/**
+ * Replaces a file so that a crash leaves the old or the new content, never a mix (write, fsync, rename,
+ * fsync the folder), off the main thread. Writes of one path are serialised (several tailers may save at
+ * once), so the last asked is the one that stays.
+ */
+export function writeFileAtomically(path: string, text: string): Promise<void> {
+  const next = (writing.get(path) ?? Promise.resolve()).catch(() => undefined).then(() => replaceFile(path, text));
+  writing.set(path, next);
+  const forget = () => {
+    if (writing.get(path) === next) writing.delete(path);
+  };
+  next.then(forget, forget);
+  return next;
 }
 
-/** Replaces a file so that a crash leaves the old or the new content, never a mix (write, fsync, rename, fsync the folder). */
-export function writeFileAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const folder = openSync(dirname(path), "r");
-  try {
-    fsyncSync(folder);
-  } finally {
-    closeSync(folder);
-  }
-}
-
-/** writeFileAtomically through the thread pool: the same steps, without holding the main thread. */
-export async function writeFileAtomicallyAsync(path: string, text: string): Promise<void> {
+async function replaceFile(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.tmp-${process.pid}`;
   const file = await open(temporary, "w");

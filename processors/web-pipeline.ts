@@ -12,7 +12,7 @@ import { WebConfigSchema } from "../schemas/web-config.js";
 import type { AlertRow } from "./account-ips/rows.js";
 import { encodeAlertRow } from "./mail-rows.js";
 import { createOutboundProcessor, type OutboundSnapshot } from "./outbound/outbound-processor.js";
-import { writeFileAtomicallyAsync } from "./state-file.js";
+import { writeFileAtomically } from "./state-file.js";
 import { createWebLineReader, type WebSourceKind } from "./web-line-reader.js";
 import { emptyWebRows, insertWebRows } from "./web-rows.js";
 import { type WebCounters, webRowsSink } from "./web-rows-sink.js";
@@ -126,7 +126,7 @@ export function createWebPipeline(deps: {
           deps.metrics.alerts.inc({ kind: alert.kind });
           deps.onAlert?.(alert);
         }
-        await writeFileAtomicallyAsync(
+        await writeFileAtomically(
           deps.statePath,
           JSON.stringify({ version: 1, positions: committed, outbound: snapshot }),
         );

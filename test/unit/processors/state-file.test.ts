@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadStateFile, saveStateFile, saveStateFileAsync } from "../../../processors/state-file.js";
+import { loadStateFile, saveStateFile } from "../../../processors/state-file.js";
 
 describe("state file", () => {
   const dir = mkdtempSync(join(tmpdir(), "vigil-state-"));
 
-  test("round-trips positions and state, and is absent before the first save", () => {
+  test("round-trips positions and state, and is absent before the first save", async () => {
     const path = join(dir, "state.json");
     expect(loadStateFile(path)).toBeNull();
     const state = {
@@ -16,20 +16,21 @@ describe("state file", () => {
       positions: [{ sourceId: "abc", path: "/var/log/maillog", inode: 7, offset: 1234 }],
       accountIps: null,
     };
-    saveStateFile(path, state);
+    await saveStateFile(path, state);
     expect(loadStateFile(path)).toEqual(state);
+    expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([]);
   });
 
-  test("the asynchronous save writes the same file", async () => {
-    const path = join(dir, "state-async.json");
-    const state = {
+  test("saves of one file asked at once land in order: the last one stays, whole", async () => {
+    const path = join(dir, "concurrent.json");
+    const state = (offset: number) => ({
       version: 1 as const,
       savedAt: new Date(0).toISOString(),
-      positions: [{ sourceId: "abc", path: "/var/log/maillog", inode: 7, offset: 99 }],
+      positions: [{ sourceId: "abc", path: "/var/log/maillog", inode: 7, offset }],
       accountIps: null,
-    };
-    await saveStateFileAsync(path, state);
-    expect(loadStateFile(path)).toEqual(state);
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, offset) => saveStateFile(path, state(offset))));
+    expect(loadStateFile(path)).toEqual(state(19));
     expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([]);
   });
 
