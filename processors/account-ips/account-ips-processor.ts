@@ -9,15 +9,25 @@ import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
-import { foldParsedChunk, ParsedPairNames } from "./fold-parsed-chunk.js";
+import { foldParsedChunks, ParsedPairNames } from "./fold-parsed-chunk.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
 /** Watermark of a declared source that has sent nothing yet: holds every window open. */
 const NOT_STARTED = Number.MIN_SAFE_INTEGER;
 
+/**
+ * Parsed chunks are folded together, grouped by user, once this many events wait (or whenever anything
+ * else is asked of the processor): the more logins of one user a batch holds, the fewer times its state
+ * is fetched from memory. Imports collect every `tail.batchLines` lines, which bounds a batch first.
+ */
+export const FOLD_BATCH_EVENTS = 1 << 18;
+
 export type AccountIpsProcessor = {
   fold(fact: AuthFact): void;
-  /** Folds a chunk parsed by the parse worker (same result as folding its events one by one). */
+  /**
+   * Folds a chunk parsed by the parse worker (same result as folding its events one by one). The fold
+   * may wait for the next chunks (see FOLD_BATCH_EVENTS); every other call folds what waits first.
+   */
   foldParsed(chunk: ParsedMailChunk): void;
   /** Declares a source before its first event, so windows stay open until it has caught up. */
   beginSource(sourceId: string): void;
@@ -69,6 +79,8 @@ export function createAccountIpsProcessor(deps: {
   let state = createAccountState(windowNames);
   let finished = new Set<string>();
   const pairNames = new ParsedPairNames();
+  let waiting: ParsedMailChunk[] = [];
+  let waitingEvents = 0;
 
   const locate = addressLocator(asnDatabase);
   const allowlistedAddress =
@@ -98,23 +110,41 @@ export function createAccountIpsProcessor(deps: {
     writeEveryChange: deps.writeEveryChange === true,
   };
 
+  /** Folds the parsed chunks that wait: before anything reads or changes the state otherwise. */
+  const foldWaiting = () => {
+    if (waiting.length === 0) return;
+    const chunks = waiting;
+    waiting = [];
+    waitingEvents = 0;
+    foldParsedChunks(state, chunks, pairNames, foldContext);
+  };
+
   return {
     fold(fact) {
+      foldWaiting();
       foldEvent(state, fact, foldContext);
     },
     foldParsed(chunk) {
-      foldParsedChunk(state, chunk, pairNames, foldContext);
+      const last = waiting[waiting.length - 1];
+      if (last !== undefined && (last.sourceId !== chunk.sourceId || last.numbering !== chunk.numbering)) foldWaiting();
+      waiting.push(chunk);
+      waitingEvents += chunk.events;
+      if (waitingEvents >= FOLD_BATCH_EVENTS) foldWaiting();
     },
     beginSource(sourceId) {
+      foldWaiting();
       if (!state.sourceWatermarks.has(sourceId)) state.sourceWatermarks.set(sourceId, NOT_STARTED);
     },
     resumeSource(sourceId) {
+      foldWaiting();
       finished.delete(sourceId);
     },
     finishSource(sourceId) {
+      foldWaiting();
       finished.add(sourceId);
     },
     collect(options = {}) {
+      foldWaiting();
       const current = watermark();
       foldContext.watermark = current;
       return collectChanges(state, {
@@ -127,15 +157,18 @@ export function createAccountIpsProcessor(deps: {
       });
     },
     snapshot() {
+      foldWaiting();
       return snapshotState(state, finished);
     },
     restore(snapshot) {
+      foldWaiting();
       const restored = restoreState(snapshot, windowNames, allowlistedAddress);
       state = restored.state;
       finished = restored.finished;
       foldContext.watermark = watermark();
     },
     stats() {
+      foldWaiting();
       const openWindows = state.windows.openCount;
       return {
         users: state.userNames.length,

@@ -19,8 +19,8 @@ export type AccountState = {
   windowCount: number;
   userIds: Map<string, number>;
   userNames: string[];
-  /** Records by the pair numbers of the parse worker whose chunks are folded (see foldParsedChunk). */
-  parsedPairs: { numbering: string; records: Int32Array };
+  /** Records and users by the pair numbers of the parse worker whose chunks are folded (see foldParsedChunks; -1: not resolved yet). */
+  parsedPairs: { numbering: string; records: Int32Array; users: Int32Array };
   /** (user, IPv4 address as a 32-bit number) -> record id. */
   ipv4Records: PairTable;
   /** `${user id} ${address}` -> record id, for addresses that are not IPv4. */
@@ -56,7 +56,7 @@ export function createAccountState(windowNames: readonly string[]): AccountState
     windowCount: windowNames.length,
     userIds: new Map(),
     userNames: [],
-    parsedPairs: { numbering: "", records: new Int32Array(0) },
+    parsedPairs: { numbering: "", records: new Int32Array(0), users: new Int32Array(0) },
     ipv4Records: new PairTable(),
     otherRecords: new Map(),
     networkSightings: new NetworkSightings(),

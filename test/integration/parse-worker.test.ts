@@ -108,10 +108,23 @@ describe("parse worker", () => {
       referenceTime: statSync(path).mtimeMs,
     });
 
+    // Rows in the order collected (alerts in the order raised), for the batches compared below.
+    const collectInOrder = (processor: ReturnType<Modules["createAccountIpsProcessor"]>, rows: string[]) => {
+      const changes = processor.collect();
+      for (const kind of ["history", "windows"] as const)
+        rows.push(...changes[kind].map((row) => `${kind} ${JSON.stringify(row)}`).sort());
+      for (const alert of changes.alerts) rows.push(`alerts ${JSON.stringify(alert)}`);
+    };
+    const BATCH_CHUNKS = 5;
+
     // On the main thread, one event at a time.
     const direct = m.createAccountIpsProcessor({ config, asnDatabase });
     const directRows: string[] = [];
     const directEvents: string[] = [];
+    // The same, collected every few chunks only.
+    const directBatched = m.createAccountIpsProcessor({ config, asnDatabase });
+    const directBatchedRows: string[] = [];
+    let directChunks = 0;
     for (const file of files) {
       const parser = m.createMailLineParser(options(file.path, file.format));
       let sourceId = "";
@@ -121,18 +134,24 @@ describe("parse worker", () => {
           event(event, offset) {
             directEvents.push(m.encodeEventRow(event, chunk.sourceId, offset));
             direct.fold({ ...event, sourceId: chunk.sourceId, offset });
+            directBatched.fold({ ...event, sourceId: chunk.sourceId, offset });
           },
           unparsed() {},
           skipped() {},
         });
         for (const kind of ["history", "windows", "alerts"] as const)
           for (const row of direct.collect()[kind]) directRows.push(`${kind} ${JSON.stringify(row)}`);
+        if (++directChunks % BATCH_CHUNKS === 0) collectInOrder(directBatched, directBatchedRows);
       }
       direct.finishSource(sourceId);
+      directBatched.finishSource(sourceId);
     }
 
     // Through the worker, with the state saved and restored half-way.
     const viaWorker = m.createAccountIpsProcessor({ config, asnDatabase });
+    // And through the worker with several chunks to a collection: their events are folded together, grouped by user.
+    const batched = m.createAccountIpsProcessor({ config, asnDatabase });
+    const batchedRows: string[] = [];
     const worker = m.createMailParseWorker();
     const workerRows: string[] = [];
     const workerBlocks: Uint8Array[] = [];
@@ -146,13 +165,16 @@ describe("parse worker", () => {
           const parsed = await worker.parse(parserId, chunk);
           sourceId = parsed.sourceId;
           viaWorker.foldParsed(parsed);
+          batched.foldParsed(parsed);
           workerBlocks.push(parsed.eventRows);
           workerEventCount += parsed.events;
           for (const kind of ["history", "windows", "alerts"] as const)
             for (const row of viaWorker.collect()[kind]) workerRows.push(`${kind} ${JSON.stringify(row)}`);
           if (++chunks === 7) viaWorker.restore(JSON.parse(JSON.stringify(viaWorker.snapshot())));
+          if (chunks % BATCH_CHUNKS === 0) collectInOrder(batched, batchedRows);
         }
         viaWorker.finishSource(sourceId);
+        batched.finishSource(sourceId);
       }
     } finally {
       await worker.close();
@@ -199,6 +221,13 @@ describe("parse worker", () => {
     expect(fromWorker.rows.length).toBeGreaterThan(1000);
     expect(fromWorker.rows).toEqual(fromDirect.rows);
     expect(fromWorker.snapshot).toEqual(fromDirect.snapshot);
+    // Batches grouped by user: the same rows, the alerts in the same order, the same state.
+    expect(chunks).toBe(directChunks);
+    collectInOrder(batched, batchedRows);
+    collectInOrder(directBatched, directBatchedRows);
+    expect(batchedRows.filter((row) => row.startsWith("alerts ")).length).toBeGreaterThan(1);
+    expect(batchedRows).toEqual(directBatchedRows);
+    expect(batched.snapshot()).toEqual(directBatched.snapshot());
     const ann = fromWorker.snapshot.users.find((user) => user.u === "ann@example.com");
     expect(ann?.ips.map(([ip, , , logins]) => [ip, logins])).toEqual([["192.0.2.7", 16_000]]);
   }, 120_000);
