@@ -1,6 +1,7 @@
 import type { FieldMap } from "../../schemas/config.js";
 import type { MailParserDefinition } from "./define-mail-parser.js";
 import type { Envelope } from "./envelope/syslog-envelope.js";
+import { byteFieldSpans, type FieldSpans, wordFieldSpans } from "./field-spans.js";
 
 /**
  * The built-in layout of the admins' one-liner
@@ -21,35 +22,35 @@ export const BUILT_IN_FIELD_MAPS: Readonly<Record<string, FieldMap>> = { "awk-lo
 export type FieldMapParser = MailParserDefinition & {
   wholeLine: true;
   map: FieldMap;
-  /** Hot path on bytes: where the user and address fields of `data[start, end)` are, or null with too few fields. */
-  fieldSpans(data: Buffer, start: number, end: number): [number, number, number, number] | null;
+  /**
+   * Hot path on bytes: where the user and address fields of the line `data[start, end)` are, or null with
+   * too few fields; `words` (from `wordsOf(data)`, when it gives one) reads four bytes at a time. The scan
+   * may start at `from`, a blank's position, with `fieldsBefore` fields counted before it (a known header).
+   */
+  fieldSpans(
+    data: Uint8Array,
+    words: Uint32Array | null,
+    start: number,
+    end: number,
+    from: number,
+    fieldsBefore: number,
+  ): FieldSpans | null;
 };
 
 export function fieldMapParser(id: string, map: FieldMap): FieldMapParser {
   const last = Math.max(map.user, map.ip);
-  const spans: [number, number, number, number] = [0, 0, 0, 0];
+  const first = Math.min(map.user, map.ip);
+  const spans: FieldSpans = [0, 0, 0, 0];
   return {
     map,
-    fieldSpans(data, start, end) {
-      let field = 0;
-      let index = start;
-      while (index < end && field < last) {
-        let byte = data[index] ?? 0;
-        while (byte === 32 || byte === 9) byte = data[++index] ?? 0;
-        if (index >= end) break;
-        const fieldStart = index;
-        while (index < end && byte !== 32 && byte !== 9) byte = data[++index] ?? 0;
-        field += 1;
-        if (field === map.user) {
-          spans[0] = fieldStart;
-          spans[1] = index;
-        }
-        if (field === map.ip) {
-          spans[2] = fieldStart;
-          spans[3] = index;
-        }
-      }
-      return field < last ? null : spans;
+    fieldSpans(data, words, start, end, from, fieldsBefore) {
+      // Fields before `from` are skipped only when neither wanted field is among them.
+      const skip = fieldsBefore < first;
+      const scanFrom = skip ? from : start;
+      const before = skip ? fieldsBefore : 0;
+      return words === null
+        ? byteFieldSpans(data, scanFrom, end, map.user, map.ip, spans, before)
+        : wordFieldSpans(data, words, scanFrom, end, map.user, map.ip, spans, before);
     },
     id,
     summary: `field map: lines containing ${JSON.stringify(map.pattern)}, user $${map.user}, address $${map.ip}`,

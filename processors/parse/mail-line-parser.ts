@@ -6,6 +6,7 @@ import type { MailParserDefinition } from "./define-mail-parser.js";
 import { type Envelope, parseEnvelope } from "./envelope/syslog-envelope.js";
 import { zoneConverter } from "./envelope/zone-offset.js";
 import { BUILT_IN_FIELD_MAPS, type FieldMapParser, fieldMapParser } from "./field-map.js";
+import { fieldCount, wordsOf } from "./field-spans.js";
 import { normalizeUser } from "./normalize-user.js";
 
 /** What every event of one field map shares. */
@@ -119,6 +120,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   const parseChunk = (data: Buffer, startOffset: number, sink: MailChunkSink): void => {
     // Where each needle next occurs: one forward scan per needle over the chunk.
     const next = needleBuffers.map((needle) => data.indexOf(needle));
+    const words = fieldMap === null ? null : wordsOf(data);
     let skipped = 0;
     let lineStart = 0;
     while (lineStart < data.length) {
@@ -137,7 +139,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       else if (lineEnd - lineStart > MAX_LINE_BYTES) {
         sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
       } else if (fieldMap !== null) {
-        const reason = parseFieldMapLine(fieldMap, data, lineStart, lineEnd, startOffset + lineStart, sink);
+        const reason = parseFieldMapLine(fieldMap, data, words, lineStart, lineEnd, startOffset + lineStart, sink);
         if (reason !== null) sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, reason);
       } else {
         const result = parseLine(data.toString("utf8", lineStart, lineEnd));
@@ -158,6 +160,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
    * when the sink knows the raw fields. Returns null, or why the line is unparsed.
    */
   let lastHeader = Buffer.alloc(0);
+  let lastHeaderFields = 0;
   let lastEnvelope: Envelope | null = null;
   const constants: FieldMapConstants | null =
     fieldMap === null
@@ -171,6 +174,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   const parseFieldMapLine = (
     parser: FieldMapParser,
     data: Buffer,
+    words: Uint32Array | null,
     start: number,
     end: number,
     offset: number,
@@ -189,8 +193,19 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       if (envelope === null) return "no syslog timestamp and host recognised";
       lastEnvelope = envelope;
       lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
+      lastHeaderFields = fieldCount(lastHeader, 0, lastHeader.length);
     }
-    const spans = parser.fieldSpans(data, start, end);
+    // The header's fields are known: the scan starts after them when a blank follows the header.
+    const afterHeader = start + lastHeader.length;
+    const blankAfterHeader = afterHeader < end && (data[afterHeader] === 32 || data[afterHeader] === 9);
+    const spans = parser.fieldSpans(
+      data,
+      words,
+      start,
+      end,
+      blankAfterHeader ? afterHeader : start,
+      blankAfterHeader ? lastHeaderFields : 0,
+    );
     if (spans === null) return `fewer than ${Math.max(parser.map.user, parser.map.ip)} fields`;
     const host = envelope.host === "" ? defaultHost : envelope.host;
     const fields = constants as FieldMapConstants;
