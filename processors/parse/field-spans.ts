@@ -75,8 +75,8 @@ export function wordFieldSpans(
   let blankBefore = 0x80;
   while (at < end) {
     let blank = blankFlags(wordAt(data, words, at));
-    if (at < start) blank |= BEFORE_START[start - at] as number;
-    if (at + 4 > end) blank |= FROM_END[end - at] as number;
+    if (at < start) blank |= beforeStart(start - at);
+    if (at + 4 > end) blank |= fromEnd(end - at);
     // A field starts at a byte that is not blank after one that is.
     let starts = ~blank & ((blank << 8) | blankBefore) & 0x80808080;
     blankBefore = (blank >>> 24) & 0x80;
@@ -111,13 +111,14 @@ export function wordFieldSpans(
 /** The first blank after `from` (a field's first byte) and before `end`, or `end`. */
 function nextBlank(data: Uint8Array, words: Uint32Array, from: number, end: number): number {
   let at = from & ~3;
-  let blank = blankFlags(wordAt(data, words, at)) & (AFTER[from - at] as number);
-  if (at + 4 > end) blank |= (FROM_END[end - at] as number) & (AFTER[from - at] as number);
+  let blank = blankFlags(wordAt(data, words, at));
+  if (at + 4 > end) blank |= fromEnd(end - at);
+  blank &= after(from - at);
   while (blank === 0) {
     at += 4;
     if (at >= end) return end;
     blank = blankFlags(wordAt(data, words, at));
-    if (at + 4 > end) blank |= FROM_END[end - at] as number;
+    if (at + 4 > end) blank |= fromEnd(end - at);
   }
   return Math.min(at + ((31 - Math.clz32(blank & -blank)) >>> 3), end);
 }
@@ -150,9 +151,17 @@ export function fieldCount(data: Uint8Array, start: number, end: number): number
   return fields;
 }
 
-/** Flags of the bytes before `start`, by how many of the word's bytes precede it. */
-const BEFORE_START = [0, 0x80, 0x8080, 0x808080];
-/** Flags of the bytes from `end` on, by how many of the word's bytes precede it. */
-const FROM_END = [0x80808080 | 0, 0x80808000 | 0, 0x80800000 | 0, 0x80000000 | 0];
-/** Flags of the bytes after a given byte of the word. */
-const AFTER = [0x80808000 | 0, 0x80800000 | 0, 0x80000000 | 0, 0];
+/** Flags of a word's first `bytes` bytes (1 to 3): those before the line's start. */
+function beforeStart(bytes: number): number {
+  return (0x80808080 >>> (32 - 8 * bytes)) & 0x80808080;
+}
+
+/** Flags of a word's bytes from byte `bytes` (0 to 3) on: those at or after the line's end. */
+function fromEnd(bytes: number): number {
+  return 0x80808080 << (8 * bytes);
+}
+
+/** Flags of a word's bytes after byte `byte` (0 to 3). */
+function after(byte: number): number {
+  return (0x80808080 << (8 * byte)) << 8;
+}
