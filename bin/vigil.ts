@@ -1,25 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import "../runtime/heap-tuning.js";
+import type { Command as CommandType } from "commander";
 import { Command } from "commander";
-import { actionsCommand } from "../cli/actions.js";
-import { alertsCommand } from "../cli/alerts.js";
-import { backfillCommand } from "../cli/backfill.js";
-import { demoCommand } from "../cli/demo.js";
-import { fleetCommand } from "../cli/fleet.js";
-import { grafanaCommand } from "../cli/grafana.js";
-import { historyCommand } from "../cli/history.js";
-import { kafkaCommand } from "../cli/kafka.js";
-import { migrateCommand } from "../cli/migrate.js";
-import { outboundCommand } from "../cli/outbound.js";
-import { parseCommand } from "../cli/parse.js";
-import { processCommand } from "../cli/process.js";
-import { reportCommand } from "../cli/report.js";
-import { runCommand } from "../cli/run.js";
-import { serveCommand } from "../cli/serve.js";
-import { shipCommand } from "../cli/ship.js";
-import { statusCommand } from "../cli/status.js";
-import { storeCommand } from "../cli/store.js";
-import { topCommand } from "../cli/top.js";
 
 // `vigil top | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -62,28 +44,36 @@ Grafana and reports:
 Every command takes --config FILE and --data DIR (default ./vigil-data).`,
   );
 
-for (const command of [
-  demoCommand(),
-  runCommand(),
-  backfillCommand(),
-  topCommand(),
-  historyCommand(),
-  alertsCommand(),
-  outboundCommand(),
-  parseCommand(),
-  migrateCommand(),
-  storeCommand(),
-  kafkaCommand(),
-  shipCommand(),
-  processCommand(),
-  statusCommand(),
-  fleetCommand(),
-  actionsCommand(),
-  serveCommand(),
-  grafanaCommand(),
-  reportCommand(),
-]) {
+/**
+ * Every subcommand, in the order help lists them, each loaded on demand: a command's module brings its
+ * dependencies (ClickHouse's client, chDB, kafkajs, ssh2, Grafana's SDK...), and loading all of them took
+ * about half a second before any work. `vigil backfill ...` loads only backfill's; help, an unknown
+ * command or options before the command name load all.
+ */
+const COMMANDS: Record<string, () => Promise<CommandType>> = {
+  demo: async () => (await import("../cli/demo.js")).demoCommand(),
+  run: async () => (await import("../cli/run.js")).runCommand(),
+  backfill: async () => (await import("../cli/backfill.js")).backfillCommand(),
+  top: async () => (await import("../cli/top.js")).topCommand(),
+  history: async () => (await import("../cli/history.js")).historyCommand(),
+  alerts: async () => (await import("../cli/alerts.js")).alertsCommand(),
+  outbound: async () => (await import("../cli/outbound.js")).outboundCommand(),
+  parse: async () => (await import("../cli/parse.js")).parseCommand(),
+  migrate: async () => (await import("../cli/migrate.js")).migrateCommand(),
+  store: async () => (await import("../cli/store.js")).storeCommand(),
+  kafka: async () => (await import("../cli/kafka.js")).kafkaCommand(),
+  ship: async () => (await import("../cli/ship.js")).shipCommand(),
+  process: async () => (await import("../cli/process.js")).processCommand(),
+  status: async () => (await import("../cli/status.js")).statusCommand(),
+  fleet: async () => (await import("../cli/fleet.js")).fleetCommand(),
+  actions: async () => (await import("../cli/actions.js")).actionsCommand(),
+  serve: async () => (await import("../cli/serve.js")).serveCommand(),
+  grafana: async () => (await import("../cli/grafana.js")).grafanaCommand(),
+  report: async () => (await import("../cli/report.js")).reportCommand(),
+};
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const command of await Promise.all(wanted.map((name) => (COMMANDS[name] as () => Promise<CommandType>)())))
   program.addCommand(command);
-}
 
 await program.parseAsync(process.argv);
