@@ -9,7 +9,7 @@ import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
 import { windowDescriber } from "./describe-window.js";
 import { type AuthFact, type FoldContext, foldEvent } from "./fold-event.js";
-import { foldParsedChunks, ParsedPairNames } from "./fold-parsed-chunk.js";
+import { foldParsedChunks, ParsedPairNames } from "./fold-parsed-chunks.js";
 import { restoreState, type StateSnapshot, snapshotState } from "./state-snapshot.js";
 
 /** Watermark of a declared source that has sent nothing yet: holds every window open. */

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { createAccountIpsProcessor } from "../../../../processors/account-ips/account-ips-processor.js";
 import type { AddressLocation } from "../../../../processors/account-ips/address-records.js";
 import type { AsnDatabase } from "../../../../processors/account-ips/asn-database.js";
-import { groupedByUser } from "../../../../processors/account-ips/fold-parsed-chunk.js";
+import { groupedByUser } from "../../../../processors/account-ips/fold-parsed-chunks.js";
 import { networksOf } from "../../../../processors/account-ips/ip-networks.js";
 import type { ParsedMailChunk } from "../../../../processors/parse-worker/parsed-mail-chunk.js";
 import { AccountIpsSchema } from "../../../../schemas/config.js";

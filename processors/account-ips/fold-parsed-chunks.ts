@@ -78,16 +78,6 @@ export function foldParsedChunks(
   if (alertEvents.length > 1) inLineOrder(state, alertsBefore, alertEvents);
 }
 
-/** Folds one chunk (a batch of one). */
-export function foldParsedChunk(
-  state: AccountState,
-  chunk: ParsedMailChunk,
-  names: ParsedPairNames,
-  context: FoldContext,
-): void {
-  foldParsedChunks(state, [chunk], names, context);
-}
-
 /** The state's pair columns for a numbering (reset when the worker or the state is new), long enough for `count` pairs. */
 function pairsOf(state: AccountState, numbering: string, count: number): AccountState["parsedPairs"] {
   const known = state.parsedPairs;
