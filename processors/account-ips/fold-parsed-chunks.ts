@@ -119,21 +119,12 @@ function concatenated(chunks: readonly ParsedMailChunk[]): EventColumns {
     const capacity = nextCapacity(scratch.userOfEvent.length, events);
     scratch.userOfEvent = new Int32Array(capacity);
     scratch.order = new Int32Array(capacity);
-    if (chunks.length > 1) {
-      scratch.ts = new Float64Array(capacity);
-      scratch.offsets = new Float64Array(capacity);
-      scratch.success = new Uint8Array(capacity);
-      scratch.pairs = new Int32Array(capacity);
-    }
-  }
-  if (chunks.length === 1) return chunks[0] as ParsedMailChunk;
-  if (events > scratch.ts.length) {
-    const capacity = scratch.userOfEvent.length;
     scratch.ts = new Float64Array(capacity);
     scratch.offsets = new Float64Array(capacity);
     scratch.success = new Uint8Array(capacity);
     scratch.pairs = new Int32Array(capacity);
   }
+  if (chunks.length === 1) return chunks[0] as ParsedMailChunk;
   let at = 0;
   for (const chunk of chunks) {
     scratch.ts.set(chunk.ts.subarray(0, chunk.events), at);

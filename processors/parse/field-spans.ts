@@ -90,7 +90,7 @@ export function wordFieldSpans(
           field += 1;
           if (field !== userField && field !== ipField) continue;
           const fieldStart = at + ((31 - Math.clz32(bit)) >>> 3);
-          const fieldEnd = nextBlank(data, words, fieldStart, end);
+          const fieldEnd = nextBlank(data, words, at, blank, fieldStart, end);
           if (field === userField) {
             spans[0] = fieldStart;
             spans[1] = fieldEnd;
@@ -108,12 +108,19 @@ export function wordFieldSpans(
   return null;
 }
 
-/** The first blank after `from` (a field's first byte) and before `end`, or `end`. */
-function nextBlank(data: Uint8Array, words: Uint32Array, from: number, end: number): number {
-  let at = from & ~3;
-  let blank = blankFlags(wordAt(data, words, at));
-  if (at + 4 > end) blank |= fromEnd(end - at);
-  blank &= after(from - at);
+/**
+ * The first blank after `from` (a field's first byte, in the word at `at` whose blank flags, bytes from
+ * `end` on included, are `wordBlanks`) and before `end`, or `end`.
+ */
+function nextBlank(
+  data: Uint8Array,
+  words: Uint32Array,
+  at: number,
+  wordBlanks: number,
+  from: number,
+  end: number,
+): number {
+  let blank = wordBlanks & after(from - at);
   while (blank === 0) {
     at += 4;
     if (at >= end) return end;
