@@ -4,9 +4,9 @@ import { NativeStringColumn } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeUnparsedRow } from "../mail-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
+import { FieldMapScanner } from "./field-map-scanner.js";
 import { NativeEventRows } from "./native-event-rows.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
-import { RawPairCache } from "./raw-pair-cache.js";
 
 /**
  * Collects one chunk's parse results (a MailChunkSink) as a ParsedMailChunk:
@@ -16,7 +16,9 @@ import { RawPairCache } from "./raw-pair-cache.js";
  * A field-map line whose raw user and address bytes were met before (the
  * common case: an account logs in again) takes the fast path, `rawEvent`: its
  * pair number and its encoded user, raw user and address come from the raw
- * bytes, and no string or event object is made for it.
+ * bytes, and no string or event object is made for it. Most such lines never
+ * reach TypeScript one by one: the scan kernel finds them and `rawEvents`
+ * takes them in runs.
  */
 export class ParsedMailChunkBuilder implements MailChunkSink {
   private events = 0;
@@ -28,7 +30,9 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private pairs = new Int32Array(4096);
   /** user -> address -> pair number; bounded by users × their addresses, like the aggregation's own state. */
   private readonly pairNumbers = new Map<string, number>();
-  private readonly rawPairs = new RawPairCache();
+  /** The scan kernel, whose table numbers the raw bytes of field-map lines' pairs. */
+  readonly fieldMapScanner = new FieldMapScanner();
+  private readonly rawPairs = this.fieldMapScanner;
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
@@ -96,6 +100,50 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     }
     this.events = index + 1;
     return true;
+  }
+
+  rawEvents(
+    lineStarts: Uint32Array,
+    entries: Int32Array,
+    from: number,
+    startOffset: number,
+    ts: number,
+    host: string,
+    constants: FieldMapConstants,
+  ): number {
+    const success = constants.success ? 1 : 0;
+    const pairs = this.rawPairs;
+    let index = from;
+    for (; index < entries.length; index++) {
+      const entry = entries[index] as number;
+      // Rows wanted but this spelling's names not encoded yet: the parser reads the line.
+      if (this.encodeRows && !this.named(entry)) break;
+      const offset = startOffset + (lineStarts[index] as number);
+      const at = this.events;
+      if (at === this.ts.length) this.grow();
+      this.ts[at] = ts;
+      this.offsets[at] = offset;
+      this.success[at] = success;
+      this.pairs[at] = pairs.pairOf(entry);
+      if (this.encodeRows) {
+        const names = this.entryNames;
+        const name = entry * 4;
+        this.rows.addEncoded(
+          ts,
+          host,
+          constants,
+          this.encodedNames.bytes,
+          names[name] as number,
+          names[name + 1] as number,
+          names[name + 2] as number,
+          names[name + 3] as number,
+          this.source.sourceId,
+          offset,
+        );
+      }
+      this.events = at + 1;
+    }
+    return index - from;
   }
 
   event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void {

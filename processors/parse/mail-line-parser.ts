@@ -12,6 +12,7 @@ import { normalizeUser } from "./normalize-user.js";
 /** What every event of one field map shares. */
 export type FieldMapConstants = { service: string; success: boolean; format: string; reason: string };
 
+import type { FieldMapScanner } from "../parse-worker/field-map-scanner.js";
 import { MAIL_PARSERS } from "./registry.js";
 
 export type MailParseResult =
@@ -40,6 +41,25 @@ export type MailChunkSink = {
     offset: number,
     constants: FieldMapConstants,
   ): boolean;
+  /**
+   * Optional, with `rawEvent`: the parse worker's scan kernel, which reads a field-map chunk's lines in
+   * WebAssembly and stops at the lines it leaves to this parser; it shares the sink's raw-bytes table.
+   */
+  fieldMapScanner?: FieldMapScanner;
+  /**
+   * With `fieldMapScanner`: the lines the scanner emitted (chunk offsets and table entries) from index
+   * `from`, every one with the current envelope's time and host. Returns how many it took, in order; it stops
+   * at a line it cannot take from the raw bytes alone, which the parser then reads itself.
+   */
+  rawEvents?(
+    lineStarts: Uint32Array,
+    entries: Int32Array,
+    from: number,
+    startOffset: number,
+    ts: number,
+    host: string,
+    constants: FieldMapConstants,
+  ): number;
   unparsed(line: Buffer, offset: number, reason: string): void;
   /** Called once per chunk with the lines that are not authentication events. */
   skipped(count: number): void;
@@ -121,9 +141,36 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     // Where each needle next occurs: one forward scan per needle over the chunk.
     const next = needleBuffers.map((needle) => data.indexOf(needle));
     const words = fieldMap === null ? null : wordsOf(data);
+    const scanner =
+      fieldMap !== null &&
+      sink.fieldMapScanner?.load(data, fieldMap.map.pattern, fieldMap.map.user, fieldMap.map.ip) === true
+        ? sink.fieldMapScanner
+        : undefined;
     let skipped = 0;
     let lineStart = 0;
     while (lineStart < data.length) {
+      if (scanner !== undefined && fieldMap !== null) {
+        // The kernel reads the lines it can; this loop reads the line it stopped at.
+        const stop = scanner.scan(lineStart, data.length);
+        skipped += scanner.skipped;
+        let emitted = scanner.emittedLines();
+        let index = 0;
+        while (index < emitted.lineStarts.length) {
+          const envelope = lastEnvelope as Envelope;
+          const host = envelope.host === "" ? defaultHost : envelope.host;
+          const fields = constants as FieldMapConstants;
+          index +=
+            sink.rawEvents?.(emitted.lineStarts, emitted.entries, index, startOffset, envelope.ts, host, fields) ?? 0;
+          if (index === emitted.lineStarts.length) break;
+          const at = emitted.lineStarts[index] as number;
+          readFieldMapLine(fieldMap, data, words, at, data.indexOf(10, at), startOffset, sink, scanner);
+          // Reading it may have grown the module's memory: the views are taken again.
+          emitted = scanner.emittedLines();
+          index += 1;
+        }
+        lineStart = stop;
+        if (lineStart >= data.length) break;
+      }
       let lineEnd = data.indexOf(10, lineStart);
       if (lineEnd < 0) lineEnd = data.length;
       let candidate = false;
@@ -139,8 +186,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       else if (lineEnd - lineStart > MAX_LINE_BYTES) {
         sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, "line too long");
       } else if (fieldMap !== null) {
-        const reason = parseFieldMapLine(fieldMap, data, words, lineStart, lineEnd, startOffset + lineStart, sink);
-        if (reason !== null) sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, reason);
+        readFieldMapLine(fieldMap, data, words, lineStart, lineEnd, startOffset, sink, scanner);
       } else {
         const result = parseLine(data.toString("utf8", lineStart, lineEnd));
         if (result.kind === "event") sink.event(result.event, startOffset + lineStart);
@@ -153,6 +199,25 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     sink.skipped(skipped);
   };
 
+  /** A field-map line (it holds the pattern and is not too long), read in TypeScript; the scanner learns its header. */
+  const readFieldMapLine = (
+    parser: FieldMapParser,
+    data: Buffer,
+    words: Uint32Array | null,
+    lineStart: number,
+    lineEnd: number,
+    startOffset: number,
+    sink: MailChunkSink,
+    scanner: FieldMapScanner | undefined,
+  ): void => {
+    headerLineStart = -1;
+    const reason = parseFieldMapLine(parser, data, words, lineStart, lineEnd, startOffset + lineStart, sink);
+    if (reason !== null) sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, reason);
+    if (scanner !== undefined && headerLineStart === lineStart) {
+      scanner.setHeader(lineStart, lastHeader.length, lastHeaderFields);
+    }
+  };
+
   /**
    * A field-map line straight from bytes, handed to the sink: only the
    * envelope's prefix and the two fields are decoded (into flat strings, which
@@ -162,6 +227,8 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   let lastHeader = Buffer.alloc(0);
   let lastHeaderFields = 0;
   let lastEnvelope: Envelope | null = null;
+  /** The start of the last line whose header is `lastHeader` (it was parsed or reused for that line). */
+  let headerLineStart = -1;
   const constants: FieldMapConstants | null =
     fieldMap === null
       ? null
@@ -195,6 +262,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
       lastHeaderFields = fieldCount(lastHeader, 0, lastHeader.length);
     }
+    headerLineStart = start;
     // The header's fields are known: the scan starts after them when a blank follows the header.
     const afterHeader = start + lastHeader.length;
     const blankAfterHeader = afterHeader < end && (data[afterHeader] === 32 || data[afterHeader] === 9);

@@ -1,0 +1,201 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * The parse worker's scan kernel (processors/parse-worker/assembly/field-map-scan.ts,
+ * compiled to WebAssembly with SIMD by `npm run build`) and the raw-bytes pair
+ * table it shares with the TypeScript parser.
+ *
+ * For a field-map chunk, `scan` walks the lines in WebAssembly, sixteen bytes
+ * at a step: lines without the pattern are counted; a line whose header bytes
+ * are those of the line read last, whose two fields are found and whose raw
+ * user and address bytes were met before is emitted (`lineStarts`,
+ * `entries`), with no string or object made for it. It stops at any other
+ * line, for the parser to read in TypeScript (a new header or pair, too few
+ * fields, a line too long or unterminated).
+ *
+ * The table maps the raw bytes of a user field and an address field to an
+ * entry (numbered from 0 in the order added) and each entry to a pair number:
+ * the same raw bytes always name the same pair; two spellings of one pair
+ * (`Ann` and `ann`) are two entries with one number. It lives in the
+ * module's memory and grows with the distinct spellings, like the pairs.
+ */
+export class FieldMapScanner {
+  private readonly kernel = instantiateKernel();
+  private memory = new Uint8Array(0);
+  private chunkAt = 0;
+  private chunkData: Uint8Array | null = null;
+  private pattern = "";
+  private userField = 0;
+  private ipField = 0;
+  /** Per entry: its pair number. */
+  private pairs = new Int32Array(1024);
+
+  constructor() {
+    this.kernel.init();
+  }
+
+  /**
+   * Copies a chunk in and sets the field map it is read with; false when the kernel cannot read this
+   * pattern (one holding a newline, or longer than its scratch area), and the parser reads every line itself.
+   */
+  load(data: Uint8Array, pattern: string, userField: number, ipField: number): boolean {
+    const kernel = this.kernel;
+    if (pattern !== this.pattern || userField !== this.userField || ipField !== this.ipField) {
+      const bytes = Buffer.from(pattern);
+      if (bytes.length === 0 || bytes.includes(10) || bytes.length > SCRATCH_BYTES) return false;
+      this.view().set(bytes, kernel.scratchAddress());
+      kernel.configure(bytes.length, userField, ipField);
+      this.pattern = pattern;
+      this.userField = userField;
+      this.ipField = ipField;
+    } else kernel.clearHeader();
+    this.chunkAt = kernel.chunkAddress(data.length);
+    this.view().set(data, this.chunkAt);
+    this.chunkData = data;
+    return true;
+  }
+
+  /** The header of the line at chunk offset `lineStart`: its `length` bytes, holding `fields` fields. */
+  setHeader(lineStart: number, length: number, fields: number): void {
+    this.kernel.setHeader(lineStart, length, fields);
+  }
+
+  /** Scans the lines of the loaded chunk from `from` to `end`; returns the start of the line it stopped at. */
+  scan(from: number, end: number): number {
+    return this.kernel.scan(from, end);
+  }
+
+  /** Lines emitted by the last `scan`. */
+  get emitted(): number {
+    return this.kernel.emittedLines();
+  }
+
+  /** Lines without the pattern passed by the last `scan`. */
+  get skipped(): number {
+    return this.kernel.skippedLines();
+  }
+
+  /**
+   * The chunk offsets of the lines the last `scan` emitted, and their table entries: views of the module's
+   * memory, valid until the next call that adds to the table or loads a chunk.
+   */
+  emittedLines(): { lineStarts: Uint32Array; entries: Int32Array } {
+    const buffer = this.view().buffer;
+    const count = this.kernel.emittedLines();
+    return {
+      lineStarts: new Uint32Array(buffer, this.kernel.outLinesAddress(), count),
+      entries: new Int32Array(buffer, this.kernel.outEntriesAddress(), count),
+    };
+  }
+
+  /** The entry of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
+  find(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): number {
+    const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
+    return this.kernel.find(at[0], at[1], at[2], at[3]);
+  }
+
+  /** Remembers the pair of the key `find` just missed; returns its entry. */
+  add(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number, pair: number): number {
+    const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
+    const entry = this.kernel.add(at[0], at[1], at[2], at[3]);
+    if (entry >= this.pairs.length) {
+      const grown = new Int32Array(this.pairs.length * 2);
+      grown.set(this.pairs);
+      this.pairs = grown;
+    }
+    this.pairs[entry] = pair;
+    return entry;
+  }
+
+  /** The pair number of an entry. */
+  pairOf(entry: number): number {
+    return this.pairs[entry] as number;
+  }
+
+  /** Where the key's two fields are in the module's memory: in the loaded chunk, or copied to the scratch area. */
+  private keyAt(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): KeyAddresses {
+    const key = this.key;
+    if (data === this.chunkData) {
+      key[0] = this.chunkAt + userStart;
+      key[1] = this.chunkAt + userEnd;
+      key[2] = this.chunkAt + ipStart;
+      key[3] = this.chunkAt + ipEnd;
+      return key;
+    }
+    const userLength = userEnd - userStart;
+    const ipLength = ipEnd - ipStart;
+    if (userLength + ipLength > SCRATCH_BYTES) throw new RangeError("a user and address longer than 128 KiB");
+    const scratch = this.kernel.scratchAddress();
+    const memory = this.view();
+    memory.set(data.subarray(userStart, userEnd), scratch);
+    memory.set(data.subarray(ipStart, ipEnd), scratch + userLength);
+    key[0] = scratch;
+    key[1] = scratch + userLength;
+    key[2] = scratch + userLength;
+    key[3] = scratch + userLength + ipLength;
+    return key;
+  }
+
+  private readonly key: KeyAddresses = [0, 0, 0, 0];
+
+  /** The module's memory as bytes (a new view after the memory grew). */
+  private view(): Uint8Array {
+    const buffer = this.kernel.memory.buffer;
+    if (this.memory.buffer !== buffer) {
+      this.memory = new Uint8Array(buffer);
+    }
+    return this.memory;
+  }
+}
+
+/** User start, user end, address start, address end, in the module's memory. */
+type KeyAddresses = [number, number, number, number];
+
+/** The kernel's scratch area (field-map-scan.ts's SCRATCH_CAPACITY). */
+const SCRATCH_BYTES = 128 * 1024;
+
+/** The part of WebAssembly's JavaScript interface used here (the compiler's ES2023 library does not declare it). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+};
+
+type KernelExports = {
+  memory: { buffer: ArrayBuffer };
+  init(): void;
+  configure(patternLength: number, userField: number, ipField: number): void;
+  clearHeader(): void;
+  setHeader(at: number, length: number, fields: number): void;
+  chunkAddress(bytes: number): number;
+  scratchAddress(): number;
+  outLinesAddress(): number;
+  outEntriesAddress(): number;
+  emittedLines(): number;
+  skippedLines(): number;
+  scan(from: number, end: number): number;
+  find(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
+  add(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
+};
+
+let compiled: object | null = null;
+
+function instantiateKernel(): KernelExports {
+  if (compiled === null) {
+    const path = new URL("./assembly/field-map-scan.wasm", import.meta.url);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      throw new Error(`loading the scan kernel ${path.pathname}: ${String(error)}; run \`npm run build\``);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  const instance = new WebAssembly.Instance(compiled, {
+    env: {
+      abort() {
+        throw new Error("the scan kernel aborted");
+      },
+    },
+  });
+  return instance.exports as unknown as KernelExports;
+}
