@@ -38,31 +38,36 @@ export function foldParsedChunks(
     names.learn(chunk);
   }
   const known = pairsOf(state, first.numbering, names.count);
-  const batch = concatenated(chunks);
+  let events = 0;
+  for (const chunk of chunks) events += chunk.events;
+  growScratch(events);
   const userOfEvent = scratch.userOfEvent;
   // Users first, in line order (as folding line by line numbers them).
-  for (let index = 0; index < batch.events; index++) {
-    const pair = batch.pairs[index] as number;
-    let user = known.users[pair] as number;
-    if (user < 0) {
-      const name = names.users[pair] as string;
-      user = state.userIds.get(name) ?? addUser(state, name);
-      known.users[pair] = user;
+  let index = 0;
+  for (const chunk of chunks) {
+    const pairs = chunk.pairs;
+    for (let event = 0; event < chunk.events; event++, index++) {
+      const pair = pairs[event] as number;
+      let user = known.users[pair] as number;
+      if (user < 0) {
+        const name = names.users[pair] as string;
+        user = state.userIds.get(name) ?? addUser(state, name);
+        known.users[pair] = user;
+      }
+      userOfEvent[index] = user;
     }
-    userOfEvent[index] = user;
   }
-  const order = groupedByUser(userOfEvent, batch.events, state.userNames.length);
+  const batch = groupedByUser(chunks, userOfEvent, state.userNames.length);
 
   const alertsBefore = state.pendingAlerts.length;
   const alertEvents: number[] = [];
   const records = known.records;
-  const { ts, offsets, success, pairs } = batch;
-  for (let position = 0; position < batch.events; position++) {
-    const index = order[position] as number;
-    const pair = pairs[index] as number;
-    const time = ts[index] as number;
-    const offset = offsets[index] as number;
-    const user = userOfEvent[index] as number;
+  const { ts, offsets, success, pairs, users, lines } = batch;
+  for (let position = 0; position < events; position++) {
+    const pair = pairs[position] as number;
+    const time = ts[position] as number;
+    const offset = offsets[position] as number;
+    const user = users[position] as number;
     let record = records[pair] as number;
     if (record < 0) {
       const address = names.addressOfPair[pair] as number;
@@ -72,8 +77,8 @@ export function foldParsedChunks(
       records[pair] = record;
     }
     const alerts = state.pendingAlerts.length;
-    foldLogin(state, user, record, time, success[index] === 1, first.sourceId, offset, context);
-    for (let added = alerts; added < state.pendingAlerts.length; added++) alertEvents.push(index);
+    foldLogin(state, user, record, time, success[position] === 1, first.sourceId, offset, context);
+    for (let added = alerts; added < state.pendingAlerts.length; added++) alertEvents.push(lines[position] as number);
   }
   if (alertEvents.length > 1) inLineOrder(state, alertsBefore, alertEvents);
 }
@@ -98,46 +103,58 @@ function pairsOf(state: AccountState, numbering: string, count: number): Account
   return known;
 }
 
-type EventColumns = Pick<ParsedMailChunk, "events" | "ts" | "offsets" | "success" | "pairs">;
+/** A batch's events grouped by user: its columns in that order, with each event's user and place in the batch. */
+export type GroupedEvents = {
+  ts: Float64Array;
+  offsets: Float64Array;
+  success: Uint8Array;
+  pairs: Int32Array;
+  users: Int32Array;
+  /** Where the event is in the batch (its line order). */
+  lines: Int32Array;
+};
 
 /** Scratch columns reused from batch to batch (the fold runs on one thread). */
 const scratch = {
-  ts: new Float64Array(0),
-  offsets: new Float64Array(0),
-  success: new Uint8Array(0),
-  pairs: new Int32Array(0),
   userOfEvent: new Int32Array(0),
-  order: new Int32Array(0),
   starts: new Int32Array(0),
+  grouped: {
+    ts: new Float64Array(0),
+    offsets: new Float64Array(0),
+    success: new Uint8Array(0),
+    pairs: new Int32Array(0),
+    users: new Int32Array(0),
+    lines: new Int32Array(0),
+  } satisfies GroupedEvents,
 };
 
-/** The batch's event columns end to end (the chunk's own columns when it is alone). */
-function concatenated(chunks: readonly ParsedMailChunk[]): EventColumns {
-  let events = 0;
-  for (const chunk of chunks) events += chunk.events;
-  if (events > scratch.userOfEvent.length) {
-    const capacity = nextCapacity(scratch.userOfEvent.length, events);
-    scratch.userOfEvent = new Int32Array(capacity);
-    scratch.order = new Int32Array(capacity);
-    scratch.ts = new Float64Array(capacity);
-    scratch.offsets = new Float64Array(capacity);
-    scratch.success = new Uint8Array(capacity);
-    scratch.pairs = new Int32Array(capacity);
-  }
-  if (chunks.length === 1) return chunks[0] as ParsedMailChunk;
-  let at = 0;
-  for (const chunk of chunks) {
-    scratch.ts.set(chunk.ts.subarray(0, chunk.events), at);
-    scratch.offsets.set(chunk.offsets.subarray(0, chunk.events), at);
-    scratch.success.set(chunk.success.subarray(0, chunk.events), at);
-    scratch.pairs.set(chunk.pairs.subarray(0, chunk.events), at);
-    at += chunk.events;
-  }
-  return { events, ts: scratch.ts, offsets: scratch.offsets, success: scratch.success, pairs: scratch.pairs };
+function growScratch(events: number): void {
+  if (events <= scratch.userOfEvent.length) return;
+  const capacity = nextCapacity(scratch.userOfEvent.length, events);
+  scratch.userOfEvent = new Int32Array(capacity);
+  scratch.grouped = {
+    ts: new Float64Array(capacity),
+    offsets: new Float64Array(capacity),
+    success: new Uint8Array(capacity),
+    pairs: new Int32Array(capacity),
+    users: new Int32Array(capacity),
+    lines: new Int32Array(capacity),
+  };
 }
 
-/** Event indexes grouped by user (a stable counting sort): users by number, each user's events in line order. */
-export function groupedByUser(userOfEvent: Int32Array, events: number, users: number): Int32Array {
+/**
+ * The events of `chunks` grouped by user (a stable counting sort: users by number, each user's events in
+ * line order), `userOfEvent` giving each event's user in line order. The columns are scattered straight to
+ * their sorted places, so the fold then reads them front to back.
+ */
+export function groupedByUser(
+  chunks: readonly Pick<ParsedMailChunk, "events" | "ts" | "offsets" | "success" | "pairs">[],
+  userOfEvent: Int32Array,
+  users: number,
+): GroupedEvents {
+  let events = 0;
+  for (const chunk of chunks) events += chunk.events;
+  growScratch(events);
   if (users + 1 > scratch.starts.length)
     scratch.starts = new Int32Array(nextCapacity(scratch.starts.length, users + 1));
   const starts = scratch.starts;
@@ -147,14 +164,23 @@ export function groupedByUser(userOfEvent: Int32Array, events: number, users: nu
     starts[next] = (starts[next] as number) + 1;
   }
   for (let user = 0; user < users; user++) starts[user + 1] = (starts[user + 1] as number) + (starts[user] as number);
-  const order = scratch.order;
-  for (let index = 0; index < events; index++) {
-    const user = userOfEvent[index] as number;
-    const at = starts[user] as number;
-    order[at] = index;
-    starts[user] = at + 1;
+  const grouped = scratch.grouped;
+  let index = 0;
+  for (const chunk of chunks) {
+    const { ts, offsets, success, pairs } = chunk;
+    for (let event = 0; event < chunk.events; event++, index++) {
+      const user = userOfEvent[index] as number;
+      const at = starts[user] as number;
+      starts[user] = at + 1;
+      grouped.ts[at] = ts[event] as number;
+      grouped.offsets[at] = offsets[event] as number;
+      grouped.success[at] = success[event] as number;
+      grouped.pairs[at] = pairs[event] as number;
+      grouped.users[at] = user;
+      grouped.lines[at] = index;
+    }
   }
-  return order;
+  return grouped;
 }
 
 /** Puts the alerts raised since `from` back in the order of the events that raised them. */

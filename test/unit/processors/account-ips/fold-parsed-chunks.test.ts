@@ -156,13 +156,35 @@ describe("folding parsed chunks grouped by user", () => {
     expect(alerts).toEqual(["bob 1h", "ann 1h"]);
   });
 
-  test("groups event indexes by user, each user's in their order", () => {
+  test("groups events by user, each user's in line order, across the chunks of a batch", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 200 }), (users) => {
-        const order = [...groupedByUser(Int32Array.from(users), users.length, 10).subarray(0, users.length)];
-        const expected = users.map((user, index) => ({ user, index })).sort((a, b) => a.user - b.user);
-        expect(order).toEqual(expected.map((event) => event.index));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 60 }), { minLength: 1, maxLength: 4 }),
+        (chunkUsers) => {
+          const users = chunkUsers.flat();
+          // An event's columns name it: its place in the batch, in every column.
+          const chunks = chunkUsers.map((chunk, number) => {
+            const first = chunkUsers.slice(0, number).flat().length;
+            const lines = chunk.map((_, event) => first + event);
+            return {
+              events: chunk.length,
+              ts: Float64Array.from(lines, (line) => line * 1000),
+              offsets: Float64Array.from(lines, (line) => line * 10),
+              success: Uint8Array.from(lines, (line) => line % 2),
+              pairs: Int32Array.from(lines, (line) => line + 7),
+            };
+          });
+          const grouped = groupedByUser(chunks, Int32Array.from(users), 10);
+          const expected = users.map((user, line) => ({ user, line })).sort((a, b) => a.user - b.user);
+          const take = <Column extends ArrayLike<number>>(column: Column) => Array.from(column).slice(0, users.length);
+          expect(take(grouped.lines)).toEqual(expected.map((event) => event.line));
+          expect(take(grouped.users)).toEqual(expected.map((event) => event.user));
+          expect(take(grouped.ts)).toEqual(expected.map((event) => event.line * 1000));
+          expect(take(grouped.offsets)).toEqual(expected.map((event) => event.line * 10));
+          expect(take(grouped.success)).toEqual(expected.map((event) => event.line % 2));
+          expect(take(grouped.pairs)).toEqual(expected.map((event) => event.line + 7));
+        },
+      ),
     );
   });
 });
