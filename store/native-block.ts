@@ -84,6 +84,19 @@ export class NativeRepeatedColumn {
     this.indexes[this.rows++] = this.lastIndex;
   }
 
+  /** Appends `text` `count` times. */
+  appendTimes(text: string, count: number): void {
+    if (count <= 0) return;
+    this.append(text);
+    if (this.rows + count - 1 > this.indexes.length) {
+      const grown = new Int32Array(Math.max(this.indexes.length * 2, this.rows + count));
+      grown.set(this.indexes);
+      this.indexes = grown;
+    }
+    this.indexes.fill(this.lastIndex, this.rows, this.rows + count - 1);
+    this.rows += count - 1;
+  }
+
   /** The column of the rows appended since the last reset. */
   column(name: string): NativeColumn {
     const { values, rows, indexes } = this;

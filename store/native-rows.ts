@@ -37,6 +37,16 @@ class NumberColumn {
     }
     this.values[this.rows++] = value;
   }
+
+  /** Room for `count` more values. */
+  reserve(count: number): Float64Array {
+    if (this.rows + count > this.values.length) {
+      const grown = new Float64Array(Math.max(this.values.length * 2, this.rows + count));
+      grown.set(this.values.subarray(0, this.rows));
+      this.values = grown;
+    }
+    return this.values;
+  }
 }
 
 const NUMBER_TYPES = {
@@ -96,6 +106,71 @@ export class NativeRows {
     if (!(column instanceof NumberColumn)) throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
     column.append(value);
     return this;
+  }
+
+  /** The same value `count` times in the next column: a run of rows that share it. */
+  repeat(value: number | string, count: number): this {
+    const column = this.columns[this.next++];
+    if (column instanceof NumberColumn) {
+      if (typeof value !== "number") throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes numbers`);
+      column.reserve(count).fill(value, column.rows, column.rows + count);
+      column.rows += count;
+    } else if (typeof value !== "string") throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
+    else if (column instanceof NativeRepeatedColumn) column.appendTimes(value, count);
+    else for (let row = 0; row < count; row++) column?.appendString(value);
+    return this;
+  }
+
+  /**
+   * `count` values of each of the next `columns` (`string`) columns, already encoded as Native strings, in
+   * one pass: for row `k` and column `c`, `source[bounds[at + c], bounds[at + c + 1])` with
+   * `at = entries[from + k] * stride` (a row's values lie end to end in `source`).
+   */
+  encodedEach(
+    source: Uint8Array,
+    bounds: Int32Array,
+    entries: Int32Array,
+    from: number,
+    count: number,
+    stride: number,
+    columns: number,
+  ): this {
+    const targets: NativeStringColumn[] = [];
+    for (let index = 0; index < columns; index++) {
+      const column = this.columns[this.next++];
+      if (!(column instanceof NativeStringColumn))
+        throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes no encoded strings`);
+      targets.push(column);
+    }
+    for (let row = from; row < from + count; row++) {
+      const at = (entries[row] as number) * stride;
+      for (let index = 0; index < columns; index++)
+        (targets[index] as NativeStringColumn).appendEncoded(
+          source,
+          bounds[at + index] as number,
+          bounds[at + index + 1] as number,
+        );
+    }
+    return this;
+  }
+
+  /** `count` values of the next number column: `base + values[from + k]` for row `k`. */
+  numbersEach(values: ArrayLike<number>, from: number, count: number, base: number): this {
+    const column = this.columns[this.next++];
+    if (!(column instanceof NumberColumn)) throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
+    const target = column.reserve(count);
+    let at = column.rows;
+    for (let row = from; row < from + count; row++) target[at++] = base + (values[row] as number);
+    column.rows = at;
+    return this;
+  }
+
+  /** Ends `count` rows written column by column (`repeat`, `encodedEach`, `numbersEach`). */
+  endRows(count: number): void {
+    if (this.next !== this.columns.length)
+      throw new Error(`rows of ${this.next} columns for ${this.columns.length} columns`);
+    this.next = 0;
+    this.rowCount += count;
   }
 
   endRow(): void {

@@ -47,6 +47,34 @@ export class NativeEventRows {
     rows.text(constants.reason).text(sourceId).number(offset).endRow();
   }
 
+  /**
+   * A run of field-map events under one envelope: the events of `entries[from, from + count)`, whose user,
+   * raw user and address are encoded in `encoded` between the bounds `names[entry * 4 + 0..3]`, at offsets
+   * `startOffset + lineStarts[...]`. Column by column, no string made.
+   */
+  addEncodedRun(
+    ts: number,
+    host: string,
+    constants: FieldMapConstants,
+    encoded: Uint8Array,
+    names: Int32Array,
+    entries: Int32Array,
+    lineStarts: Uint32Array,
+    from: number,
+    count: number,
+    sourceId: string,
+    startOffset: number,
+  ): void {
+    const rows = this.rows;
+    rows.repeat(ts, count).repeat(host, count).repeat(constants.service, count);
+    rows.encodedEach(encoded, names, entries, from, count, 4, 3);
+    rows
+      .repeat(constants.success ? 1 : 0, count)
+      .repeat(constants.format, count)
+      .repeat(constants.reason, count);
+    rows.repeat(sourceId, count).numbersEach(lineStarts, from, count, startOffset).endRows(count);
+  }
+
   /** The block of the events added since the last take, and a fresh start. */
   take(): Uint8Array {
     return this.rows.take().bytes;

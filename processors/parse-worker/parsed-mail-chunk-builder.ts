@@ -111,39 +111,40 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     host: string,
     constants: FieldMapConstants,
   ): number {
-    const success = constants.success ? 1 : 0;
+    // The run this sink can take: rows wanted but a spelling's names not encoded yet stops it.
+    let to = from;
+    if (this.encodeRows) while (to < entries.length && this.named(entries[to] as number)) to++;
+    else to = entries.length;
+    const count = to - from;
+    if (count === 0) return 0;
+    while (this.events + count > this.ts.length) this.grow();
+    const first = this.events;
+    this.ts.fill(ts, first, first + count);
+    this.success.fill(constants.success ? 1 : 0, first, first + count);
     const pairs = this.rawPairs;
-    let index = from;
-    for (; index < entries.length; index++) {
-      const entry = entries[index] as number;
-      // Rows wanted but this spelling's names not encoded yet: the parser reads the line.
-      if (this.encodeRows && !this.named(entry)) break;
-      const offset = startOffset + (lineStarts[index] as number);
-      const at = this.events;
-      if (at === this.ts.length) this.grow();
-      this.ts[at] = ts;
-      this.offsets[at] = offset;
-      this.success[at] = success;
-      this.pairs[at] = pairs.pairOf(entry);
-      if (this.encodeRows) {
-        const names = this.entryNames;
-        const name = entry * 4;
-        this.rows.addEncoded(
-          ts,
-          host,
-          constants,
-          this.encodedNames.bytes,
-          names[name] as number,
-          names[name + 1] as number,
-          names[name + 2] as number,
-          names[name + 3] as number,
-          this.source.sourceId,
-          offset,
-        );
-      }
-      this.events = at + 1;
+    for (let index = from, at = first; index < to; index++, at++) {
+      this.offsets[at] = startOffset + (lineStarts[index] as number);
+      this.pairs[at] = pairs.pairOf(entries[index] as number);
     }
-    return index - from;
+    if (this.encodeRows) {
+      const names = this.encodedNames;
+      const { sourceId } = this.source;
+      this.rows.addEncodedRun(
+        ts,
+        host,
+        constants,
+        names.bytes,
+        this.entryNames,
+        entries,
+        lineStarts,
+        from,
+        count,
+        sourceId,
+        startOffset,
+      );
+    }
+    this.events = first + count;
+    return count;
   }
 
   event(event: ParsedMailAuth, offset: number, data?: Buffer, spans?: readonly number[]): void {
