@@ -76,17 +76,25 @@ export class FieldMapScanner {
   }
 
   /**
-   * The chunk offsets of the lines the last `scan` emitted, and their table entries: views of the module's
-   * memory, valid until the next call that adds to the table or loads a chunk.
+   * The chunk offsets of the lines the last `scan` emitted and their table entries, in their first `emitted`
+   * places: views of the module's memory, valid until the next call that adds to the table or loads a chunk.
    */
   emittedLines(): { lineStarts: Uint32Array; entries: Int32Array } {
     const buffer = this.view().buffer;
-    const count = this.kernel.emittedLines();
-    return {
-      lineStarts: new Uint32Array(buffer, this.kernel.outLinesAddress(), count),
-      entries: new Int32Array(buffer, this.kernel.outEntriesAddress(), count),
-    };
+    if (this.outputs.lineStarts.buffer !== buffer) {
+      const capacity = this.kernel.outCapacity();
+      this.outputs = {
+        lineStarts: new Uint32Array(buffer, this.kernel.outLinesAddress(), capacity),
+        entries: new Int32Array(buffer, this.kernel.outEntriesAddress(), capacity),
+      };
+    }
+    return this.outputs;
   }
+
+  private outputs: { lineStarts: Uint32Array; entries: Int32Array } = {
+    lineStarts: new Uint32Array(0),
+    entries: new Int32Array(0),
+  };
 
   /** The entry of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
   find(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): number {
@@ -170,6 +178,7 @@ type KernelExports = {
   scratchAddress(): number;
   outLinesAddress(): number;
   outEntriesAddress(): number;
+  outCapacity(): number;
   emittedLines(): number;
   skippedLines(): number;
   scan(from: number, end: number): number;

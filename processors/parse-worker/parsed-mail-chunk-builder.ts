@@ -106,6 +106,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     lineStarts: Uint32Array,
     entries: Int32Array,
     from: number,
+    end: number,
     startOffset: number,
     ts: number,
     host: string,
@@ -113,8 +114,8 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   ): number {
     // The run this sink can take: rows wanted but a spelling's names not encoded yet stops it.
     let to = from;
-    if (this.encodeRows) while (to < entries.length && this.named(entries[to] as number)) to++;
-    else to = entries.length;
+    if (this.encodeRows) while (to < end && this.named(entries[to] as number)) to++;
+    else to = end;
     const count = to - from;
     if (count === 0) return 0;
     while (this.events + count > this.ts.length) this.grow();

@@ -48,13 +48,14 @@ export type MailChunkSink = {
   fieldMapScanner?: FieldMapScanner;
   /**
    * With `fieldMapScanner`: the lines the scanner emitted (chunk offsets and table entries) from index
-   * `from`, every one with the current envelope's time and host. Returns how many it took, in order; it stops
+   * `from` to `to` (exclusive), every one with the current envelope's time and host. Returns how many it took, in order; it stops
    * at a line it cannot take from the raw bytes alone, which the parser then reads itself.
    */
   rawEvents?(
     lineStarts: Uint32Array,
     entries: Int32Array,
     from: number,
+    to: number,
     startOffset: number,
     ts: number,
     host: string,
@@ -153,19 +154,18 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
         // The kernel reads the lines it can; this loop reads the line it stopped at.
         const stop = scanner.scan(lineStart, data.length);
         skipped += scanner.skipped;
-        let emitted = scanner.emittedLines();
+        const emitted = scanner.emitted;
         let index = 0;
-        while (index < emitted.lineStarts.length) {
+        while (index < emitted) {
           const envelope = lastEnvelope as Envelope;
           const host = envelope.host === "" ? defaultHost : envelope.host;
           const fields = constants as FieldMapConstants;
-          index +=
-            sink.rawEvents?.(emitted.lineStarts, emitted.entries, index, startOffset, envelope.ts, host, fields) ?? 0;
-          if (index === emitted.lineStarts.length) break;
-          const at = emitted.lineStarts[index] as number;
+          const { lineStarts, entries } = scanner.emittedLines();
+          index += sink.rawEvents?.(lineStarts, entries, index, emitted, startOffset, envelope.ts, host, fields) ?? 0;
+          if (index === emitted) break;
+          // Read in TypeScript (it may grow the module's memory: the views are taken again above).
+          const at = lineStarts[index] as number;
           readFieldMapLine(fieldMap, data, words, at, data.indexOf(10, at), startOffset, sink, scanner);
-          // Reading it may have grown the module's memory: the views are taken again.
-          emitted = scanner.emittedLines();
           index += 1;
         }
         lineStart = stop;

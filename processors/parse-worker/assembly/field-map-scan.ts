@@ -87,6 +87,9 @@ export function outLinesAddress(): usize {
 export function outEntriesAddress(): usize {
   return outEntries;
 }
+export function outCapacity(): u32 {
+  return OUT_CAPACITY;
+}
 export function emittedLines(): u32 {
   return emitted;
 }
