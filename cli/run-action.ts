@@ -1,4 +1,5 @@
 import { VigilError } from "../runtime/errors.js";
+import { exitProcess } from "../runtime/exit-process.js";
 
 /**
  * Runs a subcommand's action and turns failures into what a person can act
@@ -21,22 +22,15 @@ export function runAction<A extends unknown[]>(action: (...args: A) => Promise<n
  * `runAction` for long-running services (run, ship, process, serve): once the
  * service has shut down, the process exits with its code even if a library
  * left a socket or timer behind (kafkajs keeps reconnect timers of consumers
- * it gave up on while a broker was away), after stdout and stderr drained.
+ * it gave up on while a broker was away), after stdout and stderr drained
+ * (and past the embedded engine's teardown: see `exitProcess`).
  */
 export function runService<A extends unknown[]>(action: (...args: A) => Promise<number | undefined>) {
   const run = runAction(action);
   return async (...args: A): Promise<void> => {
     await run(...args);
-    await Promise.all([drained(process.stdout), drained(process.stderr)]);
-    process.exit();
+    await exitProcess();
   };
-}
-
-function drained(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.writableLength === 0) resolve();
-    else stream.write("", () => resolve());
-  });
 }
 
 export function reportError(error: unknown, verbose: boolean): number {

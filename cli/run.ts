@@ -31,12 +31,25 @@ export function runCommand(): Command {
         }
         let actionService: ActionService | null = null;
         const mailSources = config.sources.filter((source) => source.kind === "mail");
+        // Alerts the rules are still deciding on (their audit rows are written before the store closes).
+        const alertsInHand = new Set<Promise<void>>();
         const onAnyAlert = (alert: AlertRow) => {
           process.stdout.write(formatAlertLine(alert));
           // The embedded bus: alerts go straight to the rules when actions.rules is set.
-          actionService?.dispatcher.handle(alertFromVigil(alert)).catch((error: unknown) => {
-            logger.warn({ error: error instanceof Error ? error.message : String(error) }, "Handling an alert failed");
-          });
+          if (actionService === null) return;
+          const handled = actionService.dispatcher
+            .handle(alertFromVigil(alert))
+            .then(
+              () => undefined,
+              (error: unknown) => {
+                logger.warn(
+                  { error: error instanceof Error ? error.message : String(error) },
+                  "Handling an alert failed",
+                );
+              },
+            )
+            .finally(() => alertsInHand.delete(handled));
+          alertsInHand.add(handled);
         };
         const { pipeline, client, logger, metrics } = await openPipeline(config, {
           verbose: options.verbose === true,
@@ -142,6 +155,7 @@ export function runCommand(): Command {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
           await metricsServer?.close();
+          await Promise.all(alertsInHand);
           await actionService?.close();
           await client.close();
         }

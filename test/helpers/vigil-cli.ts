@@ -60,6 +60,35 @@ export function startVigil(
   return Object.assign(child, { output: () => Buffer.concat(chunks).toString() });
 }
 
+/**
+ * Waits for a background CLI to exit: its exit code, or the name of the signal that ended it. A process
+ * still running after `withinMs` fails the test with its output so far.
+ */
+export async function exitOf(run: ChildProcess & { output(): string }, withinMs = 60_000): Promise<number | string> {
+  if (run.exitCode !== null) return run.exitCode;
+  if (run.signalCode !== null) return run.signalCode;
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<number | string>((resolvePromise) =>
+    run.once("exit", (code, signal) => resolvePromise(code ?? signal ?? "unknown")),
+  );
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `vigil (pid ${run.pid}) still running ${withinMs} ms after it was asked to stop; its output:\n${run.output()}`,
+          ),
+        ),
+      withinMs,
+    );
+  });
+  try {
+    return await Promise.race([exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `vigil-${prefix}-`));
 }

@@ -1,8 +1,7 @@
-import { once } from "node:events";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 const login = (user: string, ip: string, second: number) =>
   `Nov 24 10:00:${String(second).padStart(2, "0")} mx1 dovecot: imap-login: Login: user=<${user}>, method=PLAIN, rip=${ip}, lip=192.0.2.1\n`;
@@ -44,8 +43,7 @@ describe("vigil run as a service", () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     run.kill("SIGTERM");
-    const [code] = (await once(run, "exit")) as [number | null];
-    expect(code, run.output()).toBe(0);
+    expect(await exitOf(run), run.output()).toBe(0);
     const top = await vigil(["top", "accounts", "--format", "json", "--data", join(dir, "data")]);
     expect(JSON.parse(top.stdout.split("\n")[0] ?? "{}")).toMatchObject({ user: "victim@example.com", networks: 30 });
   }, 120_000);
@@ -74,8 +72,7 @@ describe("vigil run as a service", () => {
       'notified: lock-account for "victim@example.com" (rule lock-compromised): would run lock-account on mail-1',
     );
     run.kill("SIGTERM");
-    const [code] = (await once(run, "exit")) as [number | null];
-    expect(code, run.output()).toBe(0);
+    expect(await exitOf(run), run.output()).toBe(0);
     const listed = await vigil(["actions", "list", "--format", "json", "--data", join(dir, "data")]);
     const rows = JSON.parse(listed.stdout) as {
       state: string;
