@@ -153,6 +153,22 @@ function withoutScanner(builder: Builder): MailChunkSink {
   };
 }
 
+/** The parser options of a field map named "scan" in `layout`. */
+const scanOptions = (layout: Layout) => ({
+  format: "scan",
+  fieldMaps: { scan: { ...layout, success: true, service: "pop3" } },
+  timezone: "UTC",
+  referenceTime: Date.UTC(2026, 10, 25),
+});
+
+/** Two parsers and builders: one pair reads with the kernel, the other in TypeScript only. */
+function twoWays(options: Parameters<typeof createMailLineParser>[0]) {
+  return {
+    parsers: { kernel: createMailLineParser(options), typeScript: createMailLineParser(options) },
+    builders: { kernel: new ParsedMailChunkBuilder(locate), typeScript: new ParsedMailChunkBuilder(locate) },
+  };
+}
+
 /** Parses `data` with the kernel and without it; expects the same chunk from both. */
 function expectSameChunk(
   parsers: { kernel: ReturnType<typeof createMailLineParser>; typeScript: ReturnType<typeof createMailLineParser> },
@@ -195,17 +211,7 @@ describe("field-map scanner: chunks", () => {
         fc.boolean(),
         ([layout, runs], encodeRows, unterminated) => {
           const chunks = runs.map((chunk) => chunk.flat());
-          const options = {
-            format: "scan",
-            fieldMaps: { scan: { ...layout, success: true, service: "pop3" } },
-            timezone: "UTC",
-            referenceTime: Date.UTC(2026, 10, 25),
-          };
-          const parsers = { kernel: createMailLineParser(options), typeScript: createMailLineParser(options) };
-          const builders = {
-            kernel: new ParsedMailChunkBuilder(locate),
-            typeScript: new ParsedMailChunkBuilder(locate),
-          };
+          const { parsers, builders } = twoWays(scanOptions(layout));
           let offset = 0;
           chunks.forEach((lines, index) => {
             const last = index === chunks.length - 1 && unterminated;
@@ -222,14 +228,7 @@ describe("field-map scanner: chunks", () => {
   test("the kernel takes every line of a known pair under the header read last, in every layout", () => {
     const blanks = [" ", "\t", "  ", " \t\t ", "                 "];
     for (const layout of layouts) {
-      const options = {
-        format: "scan",
-        fieldMaps: { scan: { ...layout, success: true, service: "pop3" } },
-        timezone: "UTC",
-        referenceTime: Date.UTC(2026, 10, 25),
-      };
-      const parsers = { kernel: createMailLineParser(options), typeScript: createMailLineParser(options) };
-      const builders = { kernel: new ParsedMailChunkBuilder(locate), typeScript: new ParsedMailChunkBuilder(locate) };
+      const { parsers, builders } = twoWays(scanOptions(layout));
       let taken = 0;
       const takeRawEvents = builders.kernel.rawEvents.bind(builders.kernel);
       builders.kernel.rawEvents = (...args) => {
@@ -272,8 +271,7 @@ describe("field-map scanner: chunks", () => {
     lines.splice(18_000, 0, `${login(1)} ${"x".repeat(70_000)}`);
     const data = Buffer.from(`${lines.join("\n")}\n${login(3)}`);
     for (const encodeRows of [true, false]) {
-      const parsers = { kernel: createMailLineParser(options), typeScript: createMailLineParser(options) };
-      const builders = { kernel: new ParsedMailChunkBuilder(locate), typeScript: new ParsedMailChunkBuilder(locate) };
+      const { parsers, builders } = twoWays(options);
       const read = expectSameChunk(parsers, builders, data, 0, encodeRows);
       expect(read.events).toBe(20_001);
       expect(read.unparsed).toBe(1);
