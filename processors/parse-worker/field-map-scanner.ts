@@ -29,6 +29,13 @@ export class FieldMapScanner {
   private ipField = 0;
   /** Per entry: its pair number. */
   private pairs = new Int32Array(1024);
+  /** Views of the kernel's output, made again only when its memory grew. */
+  private outputs: { lineStarts: Uint32Array; entries: Int32Array } = {
+    lineStarts: new Uint32Array(0),
+    entries: new Int32Array(0),
+  };
+  /** The addresses of the key being looked up (one array, reused). */
+  private readonly key: KeyAddresses = [0, 0, 0, 0];
 
   constructor() {
     this.kernel.init();
@@ -91,11 +98,6 @@ export class FieldMapScanner {
     return this.outputs;
   }
 
-  private outputs: { lineStarts: Uint32Array; entries: Int32Array } = {
-    lineStarts: new Uint32Array(0),
-    entries: new Int32Array(0),
-  };
-
   /** The entry of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
   find(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): number {
     const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
@@ -143,8 +145,6 @@ export class FieldMapScanner {
     key[3] = scratch + userLength + ipLength;
     return key;
   }
-
-  private readonly key: KeyAddresses = [0, 0, 0, 0];
 
   /** The module's memory as bytes (a new view after the memory grew). */
   private view(): Uint8Array {

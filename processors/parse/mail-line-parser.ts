@@ -1,6 +1,7 @@
 import { ConfigError } from "../../runtime/errors.js";
 import type { FieldMap } from "../../schemas/config.js";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
+import type { FieldMapScanner } from "../parse-worker/field-map-scanner.js";
 import { canonicalIp } from "./canonical-ip.js";
 import type { MailParserDefinition } from "./define-mail-parser.js";
 import { type Envelope, parseEnvelope } from "./envelope/syslog-envelope.js";
@@ -12,7 +13,6 @@ import { normalizeUser } from "./normalize-user.js";
 /** What every event of one field map shares. */
 export type FieldMapConstants = { service: string; success: boolean; format: string; reason: string };
 
-import type { FieldMapScanner } from "../parse-worker/field-map-scanner.js";
 import { MAIL_PARSERS } from "./registry.js";
 
 export type MailParseResult =
