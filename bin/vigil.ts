@@ -2,7 +2,7 @@
 import "../runtime/heap-tuning.js";
 import type { Command as CommandType } from "commander";
 import { Command } from "commander";
-import { embeddedEngineLoaded, exitProcess } from "../runtime/exit-process.js";
+import { exitPastEmbeddedEngine } from "../runtime/exit-process.js";
 
 // `vigil top | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -79,4 +79,4 @@ for (const command of await Promise.all(wanted.map((name) => (COMMANDS[name] as 
 
 await program.parseAsync(process.argv);
 // A command that used the embedded engine ends past its teardown, which can fault (see exitProcess).
-if (embeddedEngineLoaded()) await exitProcess();
+await exitPastEmbeddedEngine();

@@ -21,9 +21,19 @@ const DRAIN_LIMIT_MS = 10_000;
  */
 export async function exitProcess(code?: number): Promise<never> {
   const exitCode = code ?? exitCodeSet();
+  await exitPastEmbeddedEngine(exitCode);
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  return process.exit(exitCode);
+}
+
+/**
+ * When the embedded engine is loaded: waits for its pending calls and for stdout and stderr, then ends
+ * the process with `_exit` (see `exitProcess`). Otherwise returns at once, leaving the exit to Node.
+ */
+export async function exitPastEmbeddedEngine(code = exitCodeSet()): Promise<void> {
   const libraries = mappedLibraries();
   const libc = libraries.find((path) => /^libc(\.so|\.musl)/.test(basename(path)));
-  if (!libraries.some((path) => basename(path) === "libchdb.so") || libc === undefined) process.exit(exitCode);
+  if (libc === undefined || !libraries.some((path) => basename(path) === "libchdb.so")) return;
   const { drainPending } = await import("chdb");
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([drainPending(), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_LIMIT_MS)))]);
@@ -31,13 +41,7 @@ export async function exitProcess(code?: number): Promise<never> {
   await Promise.all([drained(process.stdout), drained(process.stderr)]);
   const { default: koffi } = await import("koffi");
   const immediateExit = koffi.load(libc).func("void _exit(int)") as (status: number) => void;
-  immediateExit(exitCode);
-  return process.exit(exitCode);
-}
-
-/** Whether this process loaded the embedded engine (then a command ends with `exitProcess`). */
-export function embeddedEngineLoaded(): boolean {
-  return mappedLibraries().some((path) => basename(path) === "libchdb.so");
+  immediateExit(code);
 }
 
 function exitCodeSet(): number {

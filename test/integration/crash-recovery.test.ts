@@ -7,7 +7,7 @@ import { writeMailLogs } from "../../demo/write-mail-logs.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
 import { dumpStore } from "../helpers/dump-store.js";
 import { sliceLines } from "../helpers/scaled-out.js";
-import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 const DAY = 86_400_000;
 
@@ -77,7 +77,7 @@ describe("crash recovery of vigil run", () => {
     const size = statSync(live).size;
     await waitFor(() => committedOffset(data) === size, "vigil run to commit the whole file");
     run.kill("SIGTERM");
-    const [code] = (await once(run, "exit")) as [number | null];
+    const code = await exitOf(run);
     expect(code, run.output()).toBe(0);
     expect(kills).toBe(3);
 

@@ -21,7 +21,7 @@ import {
   waitFor,
 } from "../helpers/scaled-out.js";
 import { compromisedAccountAlert } from "../helpers/vigil-alert.js";
-import { killBackground, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, killBackground, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * The scaled-out pipeline on a real Kafka broker (KRaft, from Maven Central
@@ -291,7 +291,7 @@ beforeAll(async () => {
     "the embedded run to commit every file",
   );
   run.kill("SIGTERM");
-  const [code] = (await once(run, "exit")) as [number | null];
+  const code = await exitOf(run);
   expect(code, run.output()).toBe(0);
   const store = await startStoreServer(join(dir, "data"));
   const client = storeClient(store.url);

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -6,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { DASHBOARDS } from "../../dashboards/registry.js";
 import { renderPanelLayoutHtml } from "../../report/render-panel-layout.js";
 import { waitFor } from "../helpers/scaled-out.js";
-import { repoRoot, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, repoRoot, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * `vigil report` over the demo's data, opened in headless Chromium (Debian's
@@ -110,7 +109,7 @@ describe("vigil report", () => {
     const live = startVigil(["top", "live", "--data", data, "--every", "1", "--since", "all"]);
     await waitFor(() => live.output().split("Top accounts by distinct networks").length > 2, "two refreshes", 30_000);
     live.kill("SIGINT");
-    const [code] = (await once(live, "exit")) as [number | null];
+    const code = await exitOf(live);
     expect(code).toBe(0);
     expect(live.output()).toContain("Outbound destinations of the web servers");
   }, 120_000);

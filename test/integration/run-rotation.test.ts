@@ -1,9 +1,8 @@
-import { once } from "node:events";
 import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PipelineStateSchema } from "../../processors/state-file.js";
-import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 const login = (n: number) =>
   `Nov 24 11:${String(Math.floor(n / 60) % 60).padStart(2, "0")}:${String(n % 60).padStart(2, "0")} mx1 dovecot: imap-login: Login: user=<u${n % 5}@example.com>, method=PLAIN, rip=198.51.${n % 200}.${(n % 250) + 1}, lip=192.0.2.1\n`;
@@ -50,7 +49,7 @@ describe("vigil run across log rotation", () => {
     const deadline = Date.now() + 30_000;
     while (committedLines(data) < 300 && Date.now() < deadline) await pause(100);
     run.kill("SIGTERM");
-    const [code] = (await once(run, "exit")) as [number | null];
+    const code = await exitOf(run);
     expect(code, run.output()).toBe(0);
     expect(committedLines(data)).toBe(300);
     const top = await vigil([

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -6,7 +5,7 @@ import { stringify } from "yaml";
 import { type SshdFleet, startSshdFleet } from "../../scripts/sshd/sshd-hosts.js";
 import { type NetnsWebServer, startNetnsWebServer } from "../helpers/netns-web-server.js";
 import { waitFor } from "../helpers/scaled-out.js";
-import { startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
+import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 /**
  * The web story, replayed with real parts: a site moved to a new web server
@@ -123,7 +122,7 @@ describe("the web story: a site whose own domain still resolves to the old host"
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
       run.kill("SIGTERM");
-      const [code] = (await once(run, "exit")) as [number | null];
+      const code = await exitOf(run);
       expect(code, run.output()).toBe(0);
       alertLines = run
         .output()
