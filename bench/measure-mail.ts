@@ -56,7 +56,7 @@ if (processor === null) {
   async function* chunks() {
     for await (const chunk of readFileChunks(path as string)) yield { chunk, parserId, meta: null };
   }
-  for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD)) {
+  for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD, () => processor.foldPending())) {
     sourceId = parsed.sourceId;
     processor.foldParsed(parsed);
     events += parsed.events;

@@ -93,7 +93,9 @@ export async function importMailFiles(deps: {
     }
   }
   try {
-    for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD)) {
+    for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD, () =>
+      pipeline.foldPending(),
+    )) {
       pipeline.processParsed(parsed, position);
       sinceClosing += parsed.lines;
       if (sinceClosing < config.tail.batchLines) continue;

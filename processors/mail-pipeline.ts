@@ -7,15 +7,8 @@ import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
-import {
-  type EncodedRows,
-  encodeAccountRows,
-  encodeEventRow,
-  encodeUnparsedRow,
-  insertEncoded,
-  joinBlocks,
-  type RowsBlock,
-} from "./mail-rows.js";
+import { encodeEventRow, encodeUnparsedRow } from "./mail-event-rows.js";
+import { type EncodedRows, encodeAccountRows, insertEncoded, joinBlocks, type RowsBlock } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 import { loadStateFile, saveStateFile } from "./state-file.js";
@@ -33,6 +26,8 @@ export type MailPipeline = {
   processChunk(parser: MailLineParser, chunk: LineChunk, position: SourcePosition): void;
   /** Aggregates a chunk the parse worker parsed (its rows already encoded) and records the position reached. */
   processParsed(parsed: ParsedMailChunk, position: SourcePosition): void;
+  /** Aggregates the parsed chunks that wait for their batch (while the parse worker has nothing ready). */
+  foldPending(): void;
   /** Lines parsed but not yet acknowledged by the store. */
   pendingLines(): number;
   /**
@@ -187,6 +182,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
       metrics.bytesRead.inc(bytes);
       positions.set(position.sourceId, position);
     },
+    foldPending: () => processor.foldPending(),
     pendingLines: () => pending,
     holdClosedWindows() {
       heldWindows.push(encodeAccountRows(processor.collect({ closedOnly: true })).windows);

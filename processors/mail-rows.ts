@@ -1,11 +1,11 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { type Metrics, measuredInsert } from "../runtime/metrics.js";
-import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 import { insertNativeBlocks, insertTsvRows } from "../store/insert-rows.js";
 import { NativeRows } from "../store/native-rows.js";
 import { datetime64Text, escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
+import { EVENT_COLUMNS, UNPARSED_COLUMNS } from "./mail-event-rows.js";
 
 /** Rows of one table encoded as Native blocks (store/native-rows.ts). */
 export type RowsBlock = { bytes: Uint8Array; rows: number };
@@ -32,32 +32,6 @@ export type EncodedRows = {
   alerts: string[];
 };
 
-/** `mail_auth_events` as the parse worker writes it, in Native columns. */
-export const EVENT_LAYOUT = [
-  { name: "ts", kind: "datetime64-ms" },
-  { name: "host", kind: "repeated-string" },
-  { name: "service", kind: "repeated-string" },
-  { name: "user", kind: "string" },
-  { name: "user_raw", kind: "string" },
-  { name: "ip", kind: "string" },
-  { name: "success", kind: "bool" },
-  { name: "format", kind: "repeated-string" },
-  { name: "reason", kind: "repeated-string" },
-  { name: "source_id", kind: "repeated-string" },
-  { name: "offset", kind: "uint64" },
-] as const;
-export const EVENT_COLUMNS = EVENT_LAYOUT.map((column) => column.name);
-export const UNPARSED_COLUMNS = [
-  "source_id",
-  "offset",
-  "path",
-  "kind",
-  "format",
-  "reason",
-  "line",
-  "line_bytes",
-  "ingested_at",
-];
 export const ALERT_COLUMNS = [
   "alert_id",
   "kind",
@@ -71,37 +45,6 @@ export const ALERT_COLUMNS = [
   "evidence",
   "fired_at",
 ];
-
-const UNPARSED_KEEP_BYTES = 64 * 1024;
-
-/** Hot path: one event as a TabSeparated row. Times go in as epoch milliseconds, which DateTime64(3) reads as such. */
-export function encodeEventRow(event: ParsedMailAuth, sourceId: string, offset: number): string {
-  return `${datetime64Text(event.ts)}\t${escapeTsv(event.host)}\t${escapeTsv(event.service)}\t${escapeTsv(event.user)}\t${escapeTsv(
-    event.user_raw,
-  )}\t${escapeTsv(event.ip)}\t${event.success ? 1 : 0}\t${event.format}\t${escapeTsv(event.reason)}\t${sourceId}\t${offset}`;
-}
-
-export function encodeUnparsedRow(
-  line: Buffer,
-  offset: number,
-  reason: string,
-  source: { sourceId: string; path: string },
-  format = "",
-  kind = "mail",
-): string {
-  const kept = line.subarray(0, UNPARSED_KEEP_BYTES).toString("utf8");
-  return [
-    source.sourceId,
-    String(offset),
-    escapeTsv(source.path),
-    kind,
-    escapeTsv(format),
-    escapeTsv(reason),
-    escapeTsv(kept),
-    String(line.length),
-    String(Date.now()),
-  ].join("\t");
-}
 
 /** DateTime columns (seconds) take epoch seconds. */
 const seconds = (ms: number) => String(Math.floor(ms / 1000));

@@ -1,4 +1,4 @@
-import { encodeUnparsedRow } from "./mail-rows.js";
+import { encodeUnparsedRow } from "./mail-event-rows.js";
 import type { OutboundProcessor } from "./outbound/outbound-processor.js";
 import type { WebLineSink } from "./web-line-reader.js";
 import { appendRequestRow, type WebRows } from "./web-rows.js";

@@ -3,7 +3,8 @@ import { type Metrics, measuredInsert } from "../runtime/metrics.js";
 import type { ConnEvent, Resolution } from "../schemas/outbound-evidence.js";
 import { insertNativeBlocks, insertTsvRows } from "../store/insert-rows.js";
 import { NativeRows } from "../store/native-rows.js";
-import { ALERT_COLUMNS, UNPARSED_COLUMNS } from "./mail-rows.js";
+import { UNPARSED_COLUMNS } from "./mail-event-rows.js";
+import { ALERT_COLUMNS } from "./mail-rows.js";
 import type { DestinationRow } from "./outbound/outbound-processor.js";
 import type { HttpRequestRow, WebErrorRow } from "./web-line-reader.js";
 

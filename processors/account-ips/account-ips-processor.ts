@@ -29,6 +29,8 @@ export type AccountIpsProcessor = {
    * may wait for the next chunks (see FOLD_BATCH_EVENTS); every other call folds what waits first.
    */
   foldParsed(chunk: ParsedMailChunk): void;
+  /** Folds the parsed chunks that wait now (the thread would otherwise wait for the parse worker). */
+  foldPending(): void;
   /** Declares a source before its first event, so windows stay open until it has caught up. */
   beginSource(sourceId: string): void;
   /** A finished or idle source sends again. */
@@ -131,6 +133,7 @@ export function createAccountIpsProcessor(deps: {
       waitingEvents += chunk.events;
       if (waitingEvents >= FOLD_BATCH_EVENTS) foldWaiting();
     },
+    foldPending: () => foldWaiting(),
     beginSource(sourceId) {
       foldWaiting();
       if (!state.sourceWatermarks.has(sourceId)) state.sourceWatermarks.set(sourceId, NOT_STARTED);

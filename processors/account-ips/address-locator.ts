@@ -4,11 +4,18 @@ import { networksOf } from "./ip-networks.js";
 
 const CACHE_LIMIT = 100_000;
 
-/** Where an address is (networks, ASN, country), remembered for the most recent addresses. */
-export function addressLocator(asnDatabase: AsnDatabase): (ip: string) => AddressLocation {
+/**
+ * Where an address is (networks, ASN, country), remembered for the most recent addresses;
+ * `cacheLimit: 0` remembers none, for a caller that locates each address once.
+ */
+export function addressLocator(
+  asnDatabase: AsnDatabase,
+  options: { cacheLimit?: number } = {},
+): (ip: string) => AddressLocation {
+  const cacheLimit = options.cacheLimit ?? CACHE_LIMIT;
   const cache = new Map<string, AddressLocation>();
   return (ip) => {
-    let located = cache.get(ip);
+    let located = cacheLimit === 0 ? undefined : cache.get(ip);
     if (located === undefined) {
       const networks = networksOf(ip);
       const asn = asnDatabase.lookup(ip);
@@ -19,7 +26,8 @@ export function addressLocator(asnDatabase: AsnDatabase): (ip: string) => Addres
         asName: asn.asName,
         country: asn.country,
       };
-      if (cache.size >= CACHE_LIMIT) cache.clear();
+      if (cacheLimit === 0) return located;
+      if (cache.size >= cacheLimit) cache.clear();
       cache.set(ip, located);
     }
     return located;

@@ -2,6 +2,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { expandIpv6 } from "./ip-networks.js";
+import {
+  type Ipv4Tables,
+  parseLeadingNumber,
+  readCountryCode,
+  readIpv4RangesCsv,
+  searchIpv4Ranges,
+} from "./ipv4-range-table.js";
+import { IPV4_TABLES_FILE, ipv4TablesStamp, readIpv4TablesFile } from "./ipv4-tables-file.js";
 
 /** Who announces an address: autonomous system number (0 unknown), its name, and the country ('' unknown). */
 export type AsnInfo = { asn: number; asName: string; country: string };
@@ -11,6 +19,7 @@ export interface AsnDatabase {
 }
 
 const UNKNOWN: AsnInfo = { asn: 0, asName: "", country: "" };
+/** Addresses whose answer is remembered, by default (the cache is cleared when it reaches this bound). */
 const CACHE_LIMIT = 200_000;
 
 type RangeTable<T> = { starts: T[]; ends: T[]; values: number[] };
@@ -20,16 +29,16 @@ type RangeTable<T> = { starts: T[]; ends: T[]; values: number[] };
  * `@ip-location-db/asn` and `@ip-location-db/asn-country` (no network at run
  * time). Each family's tables are read on first use; lookups are a binary
  * search, cached per address (the cache is cleared when it reaches its bound).
+ * `cacheLimit: 0` caches nothing, for a caller that looks each address up once.
  */
-export function loadAsnDatabase(): AsnDatabase {
-  const require = createRequire(import.meta.url);
-  const asnDir = dirname(require.resolve("@ip-location-db/asn/package.json"));
-  const countryDir = dirname(require.resolve("@ip-location-db/asn-country/package.json"));
+export function loadAsnDatabase(options: { cacheLimit?: number } = {}): AsnDatabase {
+  const cacheLimit = options.cacheLimit ?? CACHE_LIMIT;
+  const { asnDir, countryDir } = asnPackageDirs();
   const asNames: string[] = [];
   const asNameIndex = new Map<string, number>();
   const countries: string[] = [];
   const countryIndex = new Map<string, number>();
-  let v4: { asn: PackedRanges; country: PackedRanges; asnFile: Buffer } | null = null;
+  let v4: Ipv4Tables | null = null;
   let v6: { asn: RangeTable<bigint>; country: RangeTable<bigint> } | null = null;
   const cache = new Map<string, AsnInfo>();
 
@@ -50,17 +59,15 @@ export function loadAsnDatabase(): AsnDatabase {
   };
 
   const loadV4 = () => {
-    const asnFile = readFileSync(join(asnDir, "asn-ipv4-num.csv"));
-    const asn = readPackedRanges(asnFile, parseLeadingNumber);
-    const countryFile = readFileSync(join(countryDir, "asn-country-ipv4-num.csv"));
-    const country = readPackedRanges(countryFile, (file, start) => ((file[start] ?? 0) << 8) | (file[start + 1] ?? 0));
-    v4 = { asn, country, asnFile };
+    v4 =
+      readIpv4TablesFile(IPV4_TABLES_FILE, ipv4TablesStamp(asnDir, countryDir)) ??
+      readIpv4TablesCsv(asnDir, countryDir);
     return v4;
   };
   const v4Names = new Map<number, string>();
   const describeV4 = (tables: NonNullable<typeof v4>, value: number): AsnInfo => {
-    const asnRow = searchPacked(tables.asn, value);
-    const countryRow = searchPacked(tables.country, value);
+    const asnRow = searchIpv4Ranges(tables.asn, value);
+    const countryRow = searchIpv4Ranges(tables.country, value);
     const asn = asnRow < 0 ? 0 : (tables.asn.values[asnRow] ?? 0);
     let asName = v4Names.get(asn);
     if (asName === undefined) {
@@ -68,7 +75,7 @@ export function loadAsnDatabase(): AsnDatabase {
         asnRow < 0
           ? ""
           : unquote(
-              tables.asnFile
+              tables.asnText
                 .toString("utf8", tables.asn.valueStart[asnRow], tables.asn.valueEnd[asnRow])
                 .replace(/^\d+,/, ""),
             );
@@ -99,7 +106,7 @@ export function loadAsnDatabase(): AsnDatabase {
 
   return {
     lookup(ip: string): AsnInfo {
-      const cached = cache.get(ip);
+      const cached = cacheLimit === 0 ? undefined : cache.get(ip);
       if (cached) return cached;
       let info = UNKNOWN;
       if (ip.includes(":")) {
@@ -114,11 +121,29 @@ export function loadAsnDatabase(): AsnDatabase {
           info = describeV4(v4 ?? loadV4(), value);
         }
       }
-      if (cache.size >= CACHE_LIMIT) cache.clear();
+      if (cacheLimit === 0) return info;
+      if (cache.size >= cacheLimit) cache.clear();
       cache.set(ip, info);
       return info;
     },
   };
+}
+
+/** Where the two database packages are installed. */
+export function asnPackageDirs(): { asnDir: string; countryDir: string } {
+  const require = createRequire(import.meta.url);
+  return {
+    asnDir: dirname(require.resolve("@ip-location-db/asn/package.json")),
+    countryDir: dirname(require.resolve("@ip-location-db/asn-country/package.json")),
+  };
+}
+
+/** The IPv4 tables parsed from the packages' CSV files (when the packed file is missing or stale). */
+export function readIpv4TablesCsv(asnDir: string, countryDir: string): Ipv4Tables {
+  const asnText = readFileSync(join(asnDir, "asn-ipv4-num.csv"));
+  const asn = readIpv4RangesCsv(asnText, parseLeadingNumber);
+  const country = readIpv4RangesCsv(readFileSync(join(countryDir, "asn-country-ipv4-num.csv")), readCountryCode);
+  return { asn, asnText, country };
 }
 
 function readRanges<T extends number | bigint>(
@@ -142,76 +167,6 @@ function readRanges<T extends number | bigint>(
     lineStart = lineEnd + 1;
   }
   return table;
-}
-
-/** IPv4 ranges from a `start,end,value...` CSV, parsed on bytes: a number per row, and the value text's offsets. */
-type PackedRanges = {
-  count: number;
-  starts: Uint32Array;
-  ends: Uint32Array;
-  valueStart: Uint32Array;
-  valueEnd: Uint32Array;
-  values: Uint32Array;
-};
-
-function readPackedRanges(file: Buffer, readValue: (file: Buffer, start: number) => number): PackedRanges {
-  let lines = 0;
-  for (let index = file.indexOf(10); index >= 0; index = file.indexOf(10, index + 1)) lines += 1;
-  const capacity = lines + 1;
-  const table: PackedRanges = {
-    count: 0,
-    starts: new Uint32Array(capacity),
-    ends: new Uint32Array(capacity),
-    valueStart: new Uint32Array(capacity),
-    valueEnd: new Uint32Array(capacity),
-    values: new Uint32Array(capacity),
-  };
-  let position = 0;
-  while (position < file.length) {
-    let start = 0;
-    while (position < file.length && file[position] !== 44) start = start * 10 + (file[position++] ?? 48) - 48;
-    position += 1;
-    let end = 0;
-    while (position < file.length && file[position] !== 44) end = end * 10 + (file[position++] ?? 48) - 48;
-    position += 1;
-    let lineEnd = file.indexOf(10, position);
-    if (lineEnd < 0) lineEnd = file.length;
-    let valueEnd = lineEnd;
-    if (file[valueEnd - 1] === 13) valueEnd -= 1;
-    if (valueEnd > position) {
-      const row = table.count++;
-      table.starts[row] = start;
-      table.ends[row] = end;
-      table.valueStart[row] = position;
-      table.valueEnd[row] = valueEnd;
-      table.values[row] = readValue(file, position);
-    }
-    position = lineEnd + 1;
-  }
-  return table;
-}
-
-/** Row of the range holding `value`, or -1. */
-function searchPacked(table: PackedRanges, value: number): number {
-  let low = 0;
-  let high = table.count - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if ((table.starts[middle] ?? 0) > value) high = middle - 1;
-    else if ((table.ends[middle] ?? 0) < value) low = middle + 1;
-    else return middle;
-  }
-  return -1;
-}
-
-function parseLeadingNumber(file: Buffer, start: number): number {
-  let value = 0;
-  for (let index = start; index < file.length; index++) {
-    const byte = file[index] ?? 0;
-    if (byte < 48 || byte > 57) break;
-    value = value * 10 + byte - 48;
-  }
-  return value;
 }
 
 function search<T extends number | bigint>(table: RangeTable<T>, value: T): number | undefined {

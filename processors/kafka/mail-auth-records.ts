@@ -1,7 +1,7 @@
 import type { Message } from "kafkajs";
 import { type MailAuthEvent, MailAuthEventSchema } from "../../schemas/mail-auth-event.js";
 import { parseDatetime64Text, unescapeTsv } from "../../store/tsv.js";
-import { EVENT_COLUMNS } from "../mail-rows.js";
+import { EVENT_COLUMNS } from "../mail-event-rows.js";
 
 /** Events per record on the events topic (a record stays far below the broker's size limit). */
 export const EVENTS_PER_RECORD = 2_000;

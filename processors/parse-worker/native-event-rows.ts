@@ -1,6 +1,6 @@
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { NativeRows } from "../../store/native-rows.js";
-import { EVENT_LAYOUT } from "../mail-rows.js";
+import { EVENT_LAYOUT } from "../mail-event-rows.js";
 import type { FieldMapConstants } from "../parse/mail-line-parser.js";
 
 /**

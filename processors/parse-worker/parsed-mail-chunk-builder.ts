@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import { NativeStringColumn } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
-import { encodeUnparsedRow } from "../mail-rows.js";
+import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
 import { FieldMapScanner } from "./field-map-scanner.js";
 import { NativeEventRows } from "./native-event-rows.js";

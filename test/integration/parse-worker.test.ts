@@ -12,8 +12,8 @@ type Modules = {
   loadAsnDatabase: typeof import("../../processors/account-ips/asn-database.js").loadAsnDatabase;
   createMailLineParser: typeof import("../../processors/parse/mail-line-parser.js").createMailLineParser;
   createMailParseWorker: typeof import("../../processors/parse-worker/mail-parse-worker.js").createMailParseWorker;
-  encodeEventRow: typeof import("../../processors/mail-rows.js").encodeEventRow;
-  EVENT_COLUMNS: typeof import("../../processors/mail-rows.js").EVENT_COLUMNS;
+  encodeEventRow: typeof import("../../processors/mail-event-rows.js").encodeEventRow;
+  EVENT_COLUMNS: typeof import("../../processors/mail-event-rows.js").EVENT_COLUMNS;
   createStoreClient: typeof import("../../store/create-store-client.js").createStoreClient;
   migrate: typeof import("../../store/migrate.js").migrate;
   insertTsvRows: typeof import("../../store/insert-rows.js").insertTsvRows;
@@ -29,7 +29,7 @@ async function modules(): Promise<Modules> {
     ...(await load<Pick<Modules, "loadAsnDatabase">>("processors/account-ips/asn-database.js")),
     ...(await load<Pick<Modules, "createMailLineParser">>("processors/parse/mail-line-parser.js")),
     ...(await load<Pick<Modules, "createMailParseWorker">>("processors/parse-worker/mail-parse-worker.js")),
-    ...(await load<Pick<Modules, "encodeEventRow" | "EVENT_COLUMNS">>("processors/mail-rows.js")),
+    ...(await load<Pick<Modules, "encodeEventRow" | "EVENT_COLUMNS">>("processors/mail-event-rows.js")),
     ...(await load<Pick<Modules, "createStoreClient">>("store/create-store-client.js")),
     ...(await load<Pick<Modules, "migrate">>("store/migrate.js")),
     ...(await load<Pick<Modules, "insertTsvRows" | "insertNativeBlocks">>("store/insert-rows.js")),

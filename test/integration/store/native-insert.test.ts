@@ -1,7 +1,8 @@
 import { createClient } from "@clickhouse/client";
 import { describe, expect, test } from "vitest";
 import type { HistoryRow, WindowRow } from "../../../processors/account-ips/rows.js";
-import { EVENT_COLUMNS, encodeAccountRows, encodeEventRow, insertEncoded } from "../../../processors/mail-rows.js";
+import { EVENT_COLUMNS, encodeEventRow } from "../../../processors/mail-event-rows.js";
+import { encodeAccountRows, insertEncoded } from "../../../processors/mail-rows.js";
 import { NativeEventRows } from "../../../processors/parse-worker/native-event-rows.js";
 import type { HttpRequestRow } from "../../../processors/web-line-reader.js";
 import { appendRequestRow, emptyWebRows, insertWebRows } from "../../../processors/web-rows.js";

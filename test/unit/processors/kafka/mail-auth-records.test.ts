@@ -6,7 +6,7 @@ import {
   packEvents,
   unpackEvents,
 } from "../../../../processors/kafka/mail-auth-records.js";
-import { encodeEventRow } from "../../../../processors/mail-rows.js";
+import { encodeEventRow } from "../../../../processors/mail-event-rows.js";
 
 describe("packed mail auth records", () => {
   test("an event survives the trip through its line exactly, whatever its strings hold", () => {
