@@ -13,6 +13,11 @@ export type LineChunk = {
   startOffset: number;
   /** Complete lines, each ending with "\n". */
   data: Buffer;
+  /**
+   * True when nothing but `data` reads its memory (its ArrayBuffer): a consumer may move that memory to
+   * another thread instead of copying it, after which `data` is empty. Set by readFileChunks for plain files.
+   */
+  ownsMemory?: true;
 };
 
 /** Where a reader has got to in one source: everything before `offset` is processed. */

@@ -20,6 +20,10 @@ const DEFAULT_CHUNK = 4 * 1024 * 1024;
  * name) as chunks of complete lines; offsets count decompressed bytes. A last
  * line without a newline is given one. The source id is the content's
  * fingerprint, so a file and its compressed copy are the same source.
+ *
+ * A plain file's chunks are read into memory of their own (the part of a line that did not fit is
+ * copied to the next chunk, not the chunk to a larger buffer), marked `ownsMemory`: the parse worker
+ * takes that memory without a copy (processors/parse-worker/mail-parse-worker.ts).
  */
 export async function* readFileChunks(path: string, options: ReadFileChunksOptions = {}): AsyncGenerator<LineChunk> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
@@ -33,50 +37,29 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
   const magic = Buffer.alloc(2);
   await handle.read(magic, 0, 2, 0);
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-  let blocks: AsyncIterable<Buffer>;
-  let compressedRead = 0;
+  const progress = { bytesRead: 0 };
+  let lineChunks: AsyncIterable<LinesRead>;
   if (gzip) {
     await handle.close();
     const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
     raw.on("data", (data) => {
-      compressedRead += data.length;
+      progress.bytesRead += data.length;
     });
-    blocks = raw.pipe(createGunzip({ chunkSize: 1024 * 1024 }));
+    lineChunks = joinedLineChunks(raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })), chunkBytes);
   } else {
-    blocks = readBlocks(handle, chunkBytes);
+    lineChunks = plainLineChunks(handle, chunkBytes, progress);
   }
 
   let sourceId: string | null = null;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
   let offset = 0;
-  const emit = (data: Buffer): LineChunk => {
-    sourceId ??= fingerprint(data) ?? fingerprint(Buffer.concat([data, Buffer.from("\n")])) ?? "";
-    const chunk = { sourceId, path, startOffset: offset, data };
-    offset += data.length;
-    return chunk;
-  };
   try {
-    for await (const block of blocks) {
+    for await (const { data, ownsMemory } of lineChunks) {
       if (options.signal?.aborted) return;
-      pending.push(block);
-      pendingBytes += block.length;
-      options.onProgress?.(gzip ? compressedRead : offset + pendingBytes, totalBytes);
-      if (pendingBytes < chunkBytes) continue;
-      const joined = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-      const lastNewline = joined.lastIndexOf(10);
-      if (lastNewline < 0) {
-        pending = [joined];
-        continue;
-      }
-      const rest = joined.subarray(lastNewline + 1);
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
-      yield emit(joined.subarray(0, lastNewline + 1));
-    }
-    if (pendingBytes > 0) {
-      const joined = Buffer.concat(pending, pendingBytes);
-      yield emit(joined[joined.length - 1] === 10 ? joined : Buffer.concat([joined, Buffer.from("\n")]));
+      options.onProgress?.(progress.bytesRead, totalBytes);
+      sourceId ??= fingerprint(data) ?? fingerprint(Buffer.concat([data, Buffer.from("\n")])) ?? "";
+      const chunk: LineChunk = { sourceId, path, startOffset: offset, data, ...(ownsMemory ? { ownsMemory } : {}) };
+      offset += data.length;
+      yield chunk;
     }
     options.onProgress?.(totalBytes, totalBytes);
   } finally {
@@ -84,12 +67,64 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
   }
 }
 
-async function* readBlocks(handle: Awaited<ReturnType<typeof open>>, size: number): AsyncGenerator<Buffer> {
+/** Whole lines read, and whether nothing else reads their memory. */
+type LinesRead = { data: Buffer; ownsMemory: boolean };
+
+/**
+ * A plain file's lines, `size` bytes read at a time into a buffer of its own that starts with the
+ * part of a line the read before left over; each ends with a newline (one is added at the end).
+ */
+async function* plainLineChunks(
+  handle: Awaited<ReturnType<typeof open>>,
+  size: number,
+  progress: { bytesRead: number },
+): AsyncGenerator<LinesRead> {
+  let rest = Buffer.alloc(0);
   for (;;) {
-    const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await handle.read(buffer, 0, size, null);
-    if (bytesRead === 0) return;
-    yield bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+    const buffer = Buffer.allocUnsafeSlow(rest.length + size);
+    rest.copy(buffer, 0);
+    const { bytesRead } = await handle.read(buffer, rest.length, size, null);
+    progress.bytesRead += bytesRead;
+    if (bytesRead === 0) break;
+    const filled = rest.length + bytesRead;
+    const lastNewline = buffer.lastIndexOf(10, filled - 1);
+    if (lastNewline < 0) {
+      rest = buffer.subarray(0, filled);
+      continue;
+    }
+    // Copied out before the chunk is handed on: its memory may be moved to another thread.
+    rest = Buffer.from(buffer.subarray(lastNewline + 1, filled));
+    yield { data: buffer.subarray(0, lastNewline + 1), ownsMemory: true };
+  }
+  if (rest.length > 0) yield { data: Buffer.concat([rest, Buffer.from("\n")]), ownsMemory: false };
+}
+
+/** Blocks of a stream joined into chunks of whole lines of at least `size` bytes (a newline added at the end). */
+async function* joinedLineChunks(blocks: AsyncIterable<Buffer>, size: number): AsyncGenerator<LinesRead> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const block of blocks) {
+    pending.push(block);
+    pendingBytes += block.length;
+    if (pendingBytes < size) continue;
+    const joined = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    const lastNewline = joined.lastIndexOf(10);
+    if (lastNewline < 0) {
+      pending = [joined];
+      continue;
+    }
+    const rest = joined.subarray(lastNewline + 1);
+    pending = rest.length > 0 ? [rest] : [];
+    pendingBytes = rest.length;
+    // The rest of `joined` is still read: not memory of the chunk's own.
+    yield { data: joined.subarray(0, lastNewline + 1), ownsMemory: false };
+  }
+  if (pendingBytes > 0) {
+    const joined = Buffer.concat(pending, pendingBytes);
+    yield {
+      data: joined[joined.length - 1] === 10 ? joined : Buffer.concat([joined, Buffer.from("\n")]),
+      ownsMemory: false,
+    };
   }
 }
 

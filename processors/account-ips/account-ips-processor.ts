@@ -101,7 +101,10 @@ export function createAccountIpsProcessor(deps: {
 
   // The watermark is recomputed once per collection, not per event: between
   // collections it only lags, which keeps windows open a little longer.
-  const describeWindow = windowDescriber(config, (user) => allowlistedUsers.has(user));
+  const describeWindow = windowDescriber(
+    config,
+    allowlistedUsers.size === 0 ? () => false : (user) => allowlistedUsers.has(user),
+  );
   const foldContext: FoldContext = {
     windows,
     lateness,

@@ -9,6 +9,8 @@ import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
 
 export const COMPROMISED_ACCOUNT = "compromised-account";
 
+const NORMAL = { verdict: "normal", level: 0 } as const;
+
 /** What a window's addresses add up to: the counts it is judged by, and its /16s. */
 type WindowShape = WindowCounts & { networks16: number };
 
@@ -16,18 +18,19 @@ export type DescribeWindow = (state: AccountState, slot: number) => WindowRow;
 
 /** Builds a window's row (counts, new networks, verdict and level) under the configured thresholds. */
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
+  // Per configured window (a window's `spec`): its name and thresholds, looked up once.
+  const windowNames = config.windows;
+  const thresholds = windowNames.map((name) => config.thresholds[name]);
   return (state, slot) => {
     const windows = state.windows;
     const spec = windows.field(slot, WindowField.spec);
     const user = state.userNames[windows.field(slot, WindowField.user)] as string;
-    const windowName = config.windows[spec] as string;
-    const threshold = config.thresholds[windowName];
+    const windowName = windowNames[spec] as string;
+    const threshold = thresholds[spec];
     const networks = windows.field(slot, WindowField.networks);
     const shape = windowShape(state, slot, networks, config.roaming);
     const judgement =
-      threshold === undefined
-        ? { verdict: "normal" as const, level: 0 }
-        : judgeWindow(shape, threshold, config.roaming, allowlistedUser(user));
+      threshold === undefined ? NORMAL : judgeWindow(shape, threshold, config.roaming, allowlistedUser(user));
     const start = windows.field(slot, WindowField.start);
     const end = windows.field(slot, WindowField.end);
     const userId = windows.field(slot, WindowField.user);

@@ -11,7 +11,12 @@ export type WindowCounts = {
   outsideTopCountries: number;
 };
 export type Threshold = AccountIpsConfig["thresholds"][string];
-export type Judgement = { verdict: Verdict; level: number };
+export type Judgement = { readonly verdict: Verdict; readonly level: number };
+
+// The judgements without an alert, shared (most windows are normal: no object made per window).
+const ALLOWLISTED: Judgement = { verdict: "allowlisted", level: 0 };
+const NORMAL: Judgement = { verdict: "normal", level: 0 };
+const ROAMING_PHONE: Judgement = { verdict: "roaming-phone", level: 0 };
 
 /**
  * The verdict a person can act on, and the alert level (0: no alert; 1 at the
@@ -32,10 +37,10 @@ export function judgeWindow(
   roaming: AccountIpsConfig["roaming"],
   allowlisted: boolean,
 ): Judgement {
-  if (allowlisted) return { verdict: "allowlisted", level: 0 };
-  if (counts.networks < threshold.networks) return { verdict: "normal", level: 0 };
+  if (allowlisted) return ALLOWLISTED;
+  if (counts.networks < threshold.networks) return NORMAL;
   if (counts.outsideTopAsns <= roaming.maxOtherAddresses && counts.outsideTopCountries <= roaming.maxOtherAddresses) {
-    return { verdict: "roaming-phone", level: 0 };
+    return ROAMING_PHONE;
   }
   const verdict: Verdict =
     counts.asns >= threshold.asns || counts.countries >= threshold.countries ? "likely-compromise" : "suspicious";

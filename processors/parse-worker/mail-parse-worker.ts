@@ -7,7 +7,11 @@ import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
 export type MailParseWorker = {
   /** Registers a parser (format, zone, reference time) and returns its id for `parse`. */
   defineParser(options: MailLineParserOptions): number;
-  /** Parses a chunk on the worker thread; answers come back in the order asked. */
+  /**
+   * Parses a chunk on the worker thread; answers come back in the order asked. A chunk that owns its
+   * memory (`ownsMemory`: readFileChunks's chunks of plain files) moves it to the worker, and its
+   * `data` is empty afterwards; the bytes of any other chunk are copied.
+   */
   parse(parserId: number, chunk: LineChunk): Promise<ParsedMailChunk>;
   close(): Promise<void>;
 };
@@ -50,8 +54,9 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
       if (failure !== null) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         waiting.push({ resolve, reject });
-        // A copy of exactly the chunk's bytes, moved to the worker (a view would clone its whole buffer).
-        const data = new Uint8Array(chunk.data);
+        // Exactly the chunk's bytes: a view of shared memory is copied (moving its buffer would take what
+        // other views read, such as Node's pool of small buffers).
+        const data = chunk.ownsMemory === true ? chunk.data : new Uint8Array(chunk.data);
         send(
           {
             type: "chunk",
@@ -62,7 +67,7 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
             data,
             encodeRows,
           },
-          [data.buffer],
+          [data.buffer as ArrayBuffer],
         );
       });
     },

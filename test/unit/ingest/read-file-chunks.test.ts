@@ -13,7 +13,10 @@ async function collect(path: string, chunkBytes: number) {
 
 describe("reading whole files for backfill", () => {
   const dir = tempDir("read");
-  const content = `${Array.from({ length: 5000 }, (_, i) => `Nov 25 02:00:01 mx1 line ${i} ${"x".repeat(i % 97)}`).join("\n")}\nlast line without newline`;
+  // Lines of every length, one longer than a chunk (read over several reads), and no newline at the end.
+  const lines = Array.from({ length: 5000 }, (_, i) => `Nov 25 02:00:01 mx1 line ${i} ${"x".repeat(i % 97)}`);
+  lines.splice(2500, 0, `Nov 25 02:00:01 mx1 long ${"y".repeat(25_000)}`);
+  const content = `${lines.join("\n")}\nlast line without newline`;
   writeFileSync(join(dir, "plain.log"), content);
   writeFileSync(join(dir, "rotated.1"), gzipSync(content)); // gzip told apart by its magic bytes, not its name
 
@@ -32,6 +35,19 @@ describe("reading whole files for backfill", () => {
         offset += chunk.data.length;
       }
     }
+    // A plain file's chunks each start memory of their own: the parse worker may take it without a copy.
+    for (const chunk of plain.slice(0, -1)) {
+      expect(chunk.data.byteOffset).toBe(0);
+      expect(chunk.data.buffer.byteLength).toBeGreaterThanOrEqual(10_000);
+    }
+  });
+
+  test("an empty file gives no chunk; a file ending in a newline gets none added", async () => {
+    writeFileSync(join(dir, "empty.log"), "");
+    writeFileSync(join(dir, "whole.log"), "one\ntwo\n");
+    expect(await collect(join(dir, "empty.log"), 1000)).toEqual([]);
+    const whole = await collect(join(dir, "whole.log"), 4);
+    expect(Buffer.concat(whole.map((chunk) => chunk.data)).toString()).toBe("one\ntwo\n");
   });
 
   test("a missing file is a clear error", async () => {
