@@ -9,7 +9,9 @@ import { readFileSync } from "node:fs";
  * at a step: lines without the pattern are counted; a line whose header bytes
  * are those of the line read last, whose two fields are found and whose raw
  * user and address bytes were met before is emitted (`lineStarts`,
- * `entries`), with no string or object made for it. It stops at any other
+ * `entries`, and the second of its header's clock in `seconds`), with no
+ * string or object made for it; a header that differs from the last one only
+ * in its clock's seconds digits counts as known. It stops at any other
  * line, for the parser to read in TypeScript (a new header or pair, too few
  * fields, a line too long or unterminated).
  *
@@ -30,9 +32,10 @@ export class FieldMapScanner {
   /** Per entry: its pair number. */
   private pairs = new Int32Array(1024);
   /** Views of the kernel's output, made again only when its memory grew. */
-  private outputs: { lineStarts: Uint32Array; entries: Int32Array } = {
+  private outputs: EmittedLines = {
     lineStarts: new Uint32Array(0),
     entries: new Int32Array(0),
+    seconds: new Uint8Array(0),
   };
   /** The addresses of the key being looked up (one array, reused). */
   private readonly key: KeyAddresses = [0, 0, 0, 0];
@@ -62,9 +65,14 @@ export class FieldMapScanner {
     return true;
   }
 
-  /** The header of the line at chunk offset `lineStart`: its `length` bytes, holding `fields` fields. */
-  setHeader(lineStart: number, length: number, fields: number): void {
-    this.kernel.setHeader(lineStart, length, fields);
+  /**
+   * The header of the line at chunk offset `lineStart`: its `length` bytes, holding `fields` fields, with
+   * the seconds digits of its clock at `clockAt` (-1: none). With a clock, a line whose header differs
+   * only in those digits (00 to 59) is taken as well: the caller makes sure that every second of the
+   * header's minute is the minute's time plus the seconds.
+   */
+  setHeader(lineStart: number, length: number, fields: number, clockAt = -1): void {
+    this.kernel.setHeader(lineStart, length, fields, clockAt);
   }
 
   /** Scans the lines of the loaded chunk from `from` to `end`; returns the start of the line it stopped at. */
@@ -83,16 +91,18 @@ export class FieldMapScanner {
   }
 
   /**
-   * The chunk offsets of the lines the last `scan` emitted and their table entries, in their first `emitted`
-   * places: views of the module's memory, valid until the next call that adds to the table or loads a chunk.
+   * The chunk offsets of the lines the last `scan` emitted, their table entries and their headers' seconds,
+   * in their first `emitted` places: views of the module's memory, valid until the next call that adds to
+   * the table or loads a chunk.
    */
-  emittedLines(): { lineStarts: Uint32Array; entries: Int32Array } {
+  emittedLines(): EmittedLines {
     const buffer = this.view().buffer;
     if (this.outputs.lineStarts.buffer !== buffer) {
       const capacity = this.kernel.outCapacity();
       this.outputs = {
         lineStarts: new Uint32Array(buffer, this.kernel.outLinesAddress(), capacity),
         entries: new Int32Array(buffer, this.kernel.outEntriesAddress(), capacity),
+        seconds: new Uint8Array(buffer, this.kernel.outSecondsAddress(), capacity),
       };
     }
     return this.outputs;
@@ -156,6 +166,9 @@ export class FieldMapScanner {
   }
 }
 
+/** What a scan emitted, per line: its chunk offset, its table entry, and its header's second (with a clock). */
+export type EmittedLines = { lineStarts: Uint32Array; entries: Int32Array; seconds: Uint8Array };
+
 /** User start, user end, address start, address end, in the module's memory. */
 type KeyAddresses = [number, number, number, number];
 
@@ -173,11 +186,12 @@ type KernelExports = {
   init(): void;
   configure(patternLength: number, userField: number, ipField: number): void;
   clearHeader(): void;
-  setHeader(at: number, length: number, fields: number): void;
+  setHeader(at: number, length: number, fields: number, clock: number): void;
   chunkAddress(bytes: number): number;
   scratchAddress(): number;
   outLinesAddress(): number;
   outEntriesAddress(): number;
+  outSecondsAddress(): number;
   outCapacity(): number;
   emittedLines(): number;
   skippedLines(): number;

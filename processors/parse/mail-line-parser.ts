@@ -4,6 +4,7 @@ import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import type { FieldMapScanner } from "../parse-worker/field-map-scanner.js";
 import { canonicalIp } from "./canonical-ip.js";
 import type { MailParserDefinition } from "./define-mail-parser.js";
+import { type HeaderClock, headerClock } from "./envelope/header-clock.js";
 import { type Envelope, parseEnvelope } from "./envelope/syslog-envelope.js";
 import { zoneConverter } from "./envelope/zone-offset.js";
 import { BUILT_IN_FIELD_MAPS, type FieldMapParser, fieldMapParser } from "./field-map.js";
@@ -155,14 +156,25 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
         const stop = scanner.scan(lineStart, data.length);
         skipped += scanner.skipped;
         const emitted = scanner.emitted;
+        // The emitted lines are under the header set before the scan, or another second of its minute.
+        const envelope = lastEnvelope;
+        const clock = lastClock;
+        const host = envelope === null || envelope.host === "" ? defaultHost : envelope.host;
+        const fields = constants as FieldMapConstants;
         let index = 0;
-        while (index < emitted) {
-          const envelope = lastEnvelope as Envelope;
-          const host = envelope.host === "" ? defaultHost : envelope.host;
-          const fields = constants as FieldMapConstants;
-          const { lineStarts, entries } = scanner.emittedLines();
-          index += sink.rawEvents?.(lineStarts, entries, index, emitted, startOffset, envelope.ts, host, fields) ?? 0;
-          if (index === emitted) break;
+        while (envelope !== null && index < emitted) {
+          const { lineStarts, entries, seconds } = scanner.emittedLines();
+          // A run of lines of one second (of the whole output without a clock), at that second's time.
+          let runEnd = emitted;
+          let ts = envelope.ts;
+          if (clock !== null) {
+            const second = seconds[index] as number;
+            runEnd = index + 1;
+            while (runEnd < emitted && seconds[runEnd] === second) runEnd++;
+            ts = clock.base + second * 1000;
+          }
+          index += sink.rawEvents?.(lineStarts, entries, index, runEnd, startOffset, ts, host, fields) ?? 0;
+          if (index === runEnd) continue;
           // Read in TypeScript (it may grow the module's memory: the views are taken again above).
           const at = lineStarts[index] as number;
           readFieldMapLine(fieldMap, data, words, at, data.indexOf(10, at), startOffset, sink, scanner);
@@ -214,7 +226,13 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     const reason = parseFieldMapLine(parser, data, words, lineStart, lineEnd, startOffset + lineStart, sink);
     if (reason !== null) sink.unparsed(data.subarray(lineStart, lineEnd), startOffset + lineStart, reason);
     if (scanner !== undefined && headerLineStart === lineStart) {
-      scanner.setHeader(lineStart, lastHeader.length, lastHeaderFields);
+      // The clock of a header parsed just now is found once (two more envelope parses, once a minute).
+      if (clockEnvelope !== lastEnvelope && lastEnvelope !== null) {
+        clockEnvelope = lastEnvelope;
+        const prefix = data.toString("latin1", lineStart, Math.min(lineEnd, lineStart + ENVELOPE_PREFIX_BYTES));
+        lastClock = headerClock(prefix, lastHeader.length, lastEnvelope, context);
+      }
+      scanner.setHeader(lineStart, lastHeader.length, lastHeaderFields, lastClock?.secondsAt ?? -1);
     }
   };
 
@@ -227,6 +245,9 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   let lastHeader = Buffer.alloc(0);
   let lastHeaderFields = 0;
   let lastEnvelope: Envelope | null = null;
+  /** The clock of `lastEnvelope`'s header (found for the scan kernel), and the envelope it was found for. */
+  let lastClock: HeaderClock | null = null;
+  let clockEnvelope: Envelope | null = null;
   /** The start of the last line whose header is `lastHeader` (it was parsed or reused for that line). */
   let headerLineStart = -1;
   const constants: FieldMapConstants | null =

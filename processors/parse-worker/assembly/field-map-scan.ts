@@ -8,7 +8,10 @@
 // header bytes equal the header the caller set last, whose two fields are
 // found (awk's field splitting: runs of spaces and tabs) and whose raw user
 // and address bytes are in the table is emitted (its start and its table
-// entry). At any other line (a new header, a pair never met, too few fields,
+// entry). A header may carry a clock (`HH:MM:SS`, the caller gives where its
+// seconds are): a line whose header differs from the current one only in
+// those two seconds digits is taken too, and becomes the current header; every
+// emitted line's second is written beside it. At any other line (a new header, a pair never met, too few fields,
 // a line too long or without its newline, or the output full) the scan stops
 // and returns that line's start, for the caller to read it in TypeScript.
 
@@ -38,6 +41,10 @@ let needleLength: u32 = 0;
 let header: usize = 0;
 let headerLength: u32 = 0;
 let headerFields: u32 = 0;
+/** Where the header's seconds digits are (-1: no clock), and the current header's second. */
+let clockAt: i32 = -1;
+let second: u32 = 0;
+let outSeconds: usize = 0;
 let firstField: u32 = 0;
 let lastField: u32 = 0;
 let userFirst: bool = true;
@@ -63,6 +70,7 @@ export function init(): void {
   scratch = heap.alloc(SCRATCH_CAPACITY + PADDING);
   outLines = heap.alloc(OUT_CAPACITY * 4);
   outEntries = heap.alloc(OUT_CAPACITY * 4);
+  outSeconds = heap.alloc(OUT_CAPACITY);
   header = heap.alloc(HEADER_CAPACITY + PADDING);
   needle = heap.alloc(SCRATCH_CAPACITY);
   resize(2048);
@@ -76,6 +84,7 @@ export function configure(patternLength: u32, userField: u32, ipField: u32): voi
   firstField = userFirst ? userField : ipField;
   lastField = userFirst ? ipField : userField;
   headerLength = 0;
+  clockAt = -1;
 }
 
 export function scratchAddress(): usize {
@@ -86,6 +95,9 @@ export function outLinesAddress(): usize {
 }
 export function outEntriesAddress(): usize {
   return outEntries;
+}
+export function outSecondsAddress(): usize {
+  return outSeconds;
 }
 export function outCapacity(): u32 {
   return OUT_CAPACITY;
@@ -108,8 +120,14 @@ export function chunkAddress(bytes: u32): usize {
   return chunk;
 }
 
-/** The header the next lines are compared with: `length` bytes at chunk offset `at`, holding `fields` fields. */
-export function setHeader(at: u32, length: u32, fields: u32): void {
+/**
+ * The header the next lines are compared with: `length` bytes at chunk offset `at`, holding `fields`
+ * fields, with its seconds digits at `clock` (-1: no clock; the caller checked that every second of
+ * the header's minute is that minute's time plus the seconds).
+ */
+export function setHeader(at: u32, length: u32, fields: u32, clock: i32): void {
+  clockAt = -1;
+  second = 0;
   if (length > HEADER_CAPACITY) {
     headerLength = 0;
     return;
@@ -117,10 +135,15 @@ export function setHeader(at: u32, length: u32, fields: u32): void {
   memory.copy(header, chunk + at, length);
   headerLength = length;
   headerFields = fields;
+  if (clock >= 0 && <u32>clock + 2 <= length && isSecond(header + <usize>clock)) {
+    clockAt = clock;
+    second = secondAt(header + <usize>clock);
+  }
 }
 
 export function clearHeader(): void {
   headerLength = 0;
+  clockAt = -1;
 }
 
 /** Walks the lines from chunk offset `from` to `end` (see the top of this file); returns where it stopped. */
@@ -141,13 +164,20 @@ export function scan(from: u32, end: u32): u32 {
     }
     const length = <u32>(lineEnd - line);
     if (length > MAX_LINE_BYTES || headerLength == 0 || length <= headerLength) break;
-    if (load<u8>(line + headerLength) != 32 || !sameBytes(line, header, headerLength)) break;
+    if (load<u8>(line + headerLength) != 32) break;
+    if (!sameBytes(line, header, headerLength)) {
+      // Another second of the same minute (all else equal): it becomes the current header.
+      if (clockAt < 0 || !sameMinute(line)) break;
+      store<u16>(header + <usize>clockAt, load<u16>(line + <usize>clockAt));
+      second = secondAt(header + <usize>clockAt);
+    }
     const afterHeader = headerFields < firstField;
     if (!findFields(afterHeader ? line + headerLength : line, lineEnd, afterHeader ? headerFields : 0)) break;
     const entry = find(userStart, userEnd, ipStart, ipEnd);
     if (entry < 0) break;
     store<u32>(outLines + (<usize>emitted << 2), <u32>(line - base));
     store<i32>(outEntries + (<usize>emitted << 2), entry);
+    store<u8>(outSeconds + <usize>emitted, <u8>second);
     emitted++;
     line = lineEnd + 1;
   }
@@ -262,6 +292,32 @@ function sameBytes(a: usize, b: usize, length: u32): bool {
   for (; index + 8 <= n; index += 8) if (load<u64>(a + index) != load<u64>(b + index)) return false;
   for (; index < n; index++) if (load<u8>(a + index) != load<u8>(b + index)) return false;
   return true;
+}
+
+/** True when the line's header is the current one but for its seconds digits, which are 00 to 59. */
+// @ts-ignore: decorator
+@inline
+function sameMinute(line: usize): bool {
+  const at = <usize>clockAt;
+  return (
+    isSecond(line + at) &&
+    sameBytes(line, header, <u32>at) &&
+    sameBytes(line + at + 2, header + at + 2, headerLength - <u32>at - 2)
+  );
+}
+
+// @ts-ignore: decorator
+@inline
+function isSecond(at: usize): bool {
+  const tens = load<u8>(at);
+  const units = load<u8>(at, 1);
+  return tens >= 48 && tens <= 53 && units >= 48 && units <= 57;
+}
+
+// @ts-ignore: decorator
+@inline
+function secondAt(at: usize): u32 {
+  return (<u32>load<u8>(at) - 48) * 10 + <u32>load<u8>(at, 1) - 48;
 }
 
 // @ts-ignore: decorator
