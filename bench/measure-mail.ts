@@ -4,14 +4,6 @@
  * Prints one JSON line: { mode, lines, events, seconds }.
  */
 import { statSync } from "node:fs";
-import { readFileChunks } from "../ingest/read-file-chunks.js";
-import { createAccountIpsProcessor } from "../processors/account-ips/account-ips-processor.js";
-import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
-import { PARSE_AHEAD, SAVE_STATE_EVERY_LINES } from "../processors/mail-import.js";
-import { createMailLineParser } from "../processors/parse/mail-line-parser.js";
-import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
-import { parsedInOrder } from "../processors/parse-worker/parsed-in-order.js";
-import { AccountIpsSchema, ConfigSchema } from "../schemas/config.js";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 
 const [mode, path, format = "awk-login"] = process.argv.slice(2);
@@ -21,6 +13,26 @@ if ((mode !== "parse" && mode !== "aggregate") || path === undefined) {
 }
 
 const started = process.hrtime.bigint();
+// As `vigil backfill` does (bin/vigil.ts): the parse worker starts first, while the rest loads.
+const { createMailParseWorker } = await import("../processors/parse-worker/mail-parse-worker.js");
+const worker = mode === "aggregate" ? createMailParseWorker({ encodeRows: false }) : null;
+const [
+  { readFileChunks },
+  { createAccountIpsProcessor },
+  { loadAsnDatabase },
+  { PARSE_AHEAD, SAVE_STATE_EVERY_LINES },
+  { createMailLineParser },
+  { parsedInOrder },
+  { AccountIpsSchema, ConfigSchema },
+] = await Promise.all([
+  import("../ingest/read-file-chunks.js"),
+  import("../processors/account-ips/account-ips-processor.js"),
+  import("../processors/account-ips/asn-database.js"),
+  import("../processors/mail-import.js"),
+  import("../processors/parse/mail-line-parser.js"),
+  import("../processors/parse-worker/parsed-in-order.js"),
+  import("../schemas/config.js"),
+]);
 const parserOptions = { format, fieldMaps: {}, timezone: "UTC", referenceTime: statSync(path).mtimeMs };
 const parser = createMailLineParser(parserOptions);
 const processor =
@@ -44,14 +56,13 @@ const sink = {
 let collected = 0;
 let sinceCollect = 0;
 let sinceBatch = 0;
-if (processor === null) {
+if (processor === null || worker === null) {
   for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
 } else {
   // As an import does (processors/mail-import.ts): chunks parsed on the parse worker while this thread
   // aggregates the ones before; the aggregation's rows collected at each state save (every million
   // lines), and the windows that closed at every batch of `tail.batchLines`.
   const batchLines = ConfigSchema.parse({}).tail.batchLines;
-  const worker = createMailParseWorker({ encodeRows: false });
   const parserId = worker.defineParser(parserOptions);
   async function* chunks() {
     for await (const chunk of readFileChunks(path as string)) yield { chunk, parserId, meta: null };

@@ -73,6 +73,8 @@ const COMMANDS: Record<string, () => Promise<CommandType>> = {
   report: async () => (await import("../cli/report.js")).reportCommand(),
 };
 const named = process.argv[2];
+// An import's parse worker starts first, while the command's modules load and its store opens.
+if (named === "backfill") (await import("../processors/parse-worker/early-parse-worker.js")).startParseWorkerEarly();
 const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
 for (const command of await Promise.all(wanted.map((name) => (COMMANDS[name] as () => Promise<CommandType>)())))
   program.addCommand(command);

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { Command } from "commander";
 import { createBackfillProgress } from "../ingest/backfill-progress.js";
 import { importMailFiles } from "../processors/mail-import.js";
-import { createMailParseWorker } from "../processors/parse-worker/mail-parse-worker.js";
+import { takeParseWorker } from "../processors/parse-worker/early-parse-worker.js";
 import { InputError } from "../runtime/errors.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
@@ -31,8 +31,8 @@ export function backfillCommand(): Command {
           }
         }
         const quiet = options.quietAlerts === true;
-        // The parse worker starts (loads its code and the ASN data) while the store opens.
-        const worker = createMailParseWorker();
+        // The parse worker started before this module loaded (bin/vigil.ts), or starts now, while the store opens.
+        const worker = takeParseWorker();
         const { pipeline, client } = await openPipeline(config, {
           verbose: options.verbose === true,
           onAlert: (alert) => {

@@ -1,11 +1,11 @@
 import { Worker } from "node:worker_threads";
 import type { LineChunk } from "../../ingest/line-chunk.js";
-import type { MailLineParserOptions } from "../parse/mail-line-parser.js";
+import { createMailLineParser, type MailLineParserOptions } from "../parse/mail-line-parser.js";
 import type { ParseWorkerReply, ParseWorkerRequest } from "./parse-worker-messages.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
 
 export type MailParseWorker = {
-  /** Registers a parser (format, zone, reference time) and returns its id for `parse`. */
+  /** Registers a parser (format, zone, reference time) and returns its id for `parse`; throws ConfigError for a bad format. */
   defineParser(options: MailLineParserOptions): number;
   /**
    * Parses a chunk on the worker thread; answers come back in the order asked. A chunk that owns its
@@ -27,6 +27,9 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
     // The young generation the executable asks for (bin/vigil.ts): parsing makes short-lived strings.
     resourceLimits: { maxYoungGenerationSizeMb: 192 },
   });
+  // The worker keeps the process alive only while it has chunks to parse (one started early and never
+  // used lets the process end).
+  worker.unref();
   const waiting: { resolve(chunk: ParsedMailChunk): void; reject(error: Error): void }[] = [];
   let failure: Error | null = null;
   let nextParserId = 0;
@@ -36,6 +39,7 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
   };
   worker.on("message", (reply: ParseWorkerReply) => {
     const request = waiting.shift();
+    if (waiting.length === 0) worker.unref();
     if (request === undefined) return;
     if (reply.type === "parsed") request.resolve(reply.chunk);
     else request.reject(new Error(`parse worker failed: ${reply.message}`));
@@ -46,6 +50,9 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
 
   return {
     defineParser(options) {
+      // Made here once as well, so that a bad format or field map is reported at once, as the
+      // configuration error it is, rather than by the worker when its first chunk arrives.
+      createMailLineParser(options);
       const parserId = nextParserId++;
       send({ type: "parser", parserId, options });
       return parserId;
@@ -53,6 +60,7 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
     parse(parserId, chunk) {
       if (failure !== null) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
+        if (waiting.length === 0) worker.ref();
         waiting.push({ resolve, reject });
         // Exactly the chunk's bytes: a view of shared memory is copied (moving its buffer would take what
         // other views read, such as Node's pool of small buffers).
