@@ -5,6 +5,7 @@ import { NativeRows } from "../store/native-rows.js";
 import { datetime64Text, escapeTsv } from "../store/tsv.js";
 import type { Changes } from "./account-ips/collect-changes.js";
 import type { AlertRow } from "./account-ips/rows.js";
+import { WindowRowField } from "./account-ips/window-row-columns.js";
 import { EVENT_COLUMNS, UNPARSED_COLUMNS } from "./mail-event-rows.js";
 
 /** Rows of one table encoded as Native blocks (store/native-rows.ts). */
@@ -96,18 +97,22 @@ export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history"
     history.text(row.as_name).text(row.country).number(row.version).endRow();
   }
   const windows = new NativeRows(WINDOW_LAYOUT);
-  for (const row of changes.windows) {
+  const rows = changes.windowRows;
+  const F = WindowRowField;
+  for (let row = 0; row < rows.count; row++) {
     windows
-      .text(row.user)
-      .text(row.window)
-      .number(Math.floor(row.window_start / 1000));
+      .text(rows.user(row))
+      .text(rows.window(row))
+      .number(Math.floor(rows.field(row, F.start) / 1000));
     windows
-      .number(Math.floor(row.window_end / 1000))
-      .number(row.ips)
-      .number(row.networks)
-      .number(row.networks16);
-    windows.number(row.asns).number(row.countries).number(row.logins).number(row.failures).number(row.new_networks);
-    windows.number(row.first_login).number(row.last_login).text(row.verdict).number(row.level).number(row.version);
+      .number(Math.floor(rows.field(row, F.end) / 1000))
+      .number(rows.field(row, F.ips))
+      .number(rows.field(row, F.networks))
+      .number(rows.field(row, F.networks16));
+    windows.number(rows.field(row, F.asns)).number(rows.field(row, F.countries)).number(rows.field(row, F.logins));
+    windows.number(rows.field(row, F.failures)).number(rows.field(row, F.newNetworks));
+    windows.number(rows.field(row, F.firstLogin)).number(rows.field(row, F.lastLogin)).text(rows.verdict(row));
+    windows.number(rows.field(row, F.level)).number(rows.field(row, F.version));
     windows.endRow();
   }
   return { history: history.take(), windows: windows.take(), alerts: changes.alerts.map(encodeAlertRow) };

@@ -5,8 +5,18 @@ import { RecordField } from "./address-records.js";
 import type { DescribeWindow } from "./describe-window.js";
 import { WindowField } from "./open-windows.js";
 import type { AlertRow, HistoryRow, WindowRow } from "./rows.js";
+import { WindowRowColumns } from "./window-row-columns.js";
 
-export type Changes = { history: HistoryRow[]; windows: WindowRow[]; alerts: AlertRow[] };
+/**
+ * What a collection found. The window rows are numbers (`windowRows`, read by the store's encoder);
+ * `windows` makes them objects, for whoever wants them (each read makes them afresh).
+ */
+export type Changes = {
+  history: HistoryRow[];
+  windowRows: WindowRowColumns;
+  readonly windows: WindowRow[];
+  alerts: AlertRow[];
+};
 
 export type CollectContext = {
   describeWindow: DescribeWindow;
@@ -39,12 +49,20 @@ export type CollectContext = {
 export function collectChanges(state: AccountState, context: CollectContext): Changes {
   flushSourceWatermark(state);
   const closedOnly = context.closedOnly === true;
-  const changes: Changes = { history: [], windows: [], alerts: closedOnly ? [] : state.pendingAlerts };
+  const windowRows = new WindowRowColumns(state.userNames, state.windowNames);
+  const changes: Changes = {
+    history: [],
+    windowRows,
+    get windows() {
+      return windowRows.rows();
+    },
+    alerts: closedOnly ? [] : state.pendingAlerts,
+  };
   if (!closedOnly) collectChanged(state, context, changes);
   const windows = state.windows;
   const emit = (slot: number) => {
     windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
-    changes.windows.push(context.describeWindow(state, slot));
+    context.describeWindow.into(state, slot, windowRows);
   };
 
   const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
@@ -111,7 +129,7 @@ function collectChanged(state: AccountState, context: CollectContext, changes: C
     if (windows.field(slot, WindowField.queued) === 0) continue;
     windows.setField(slot, WindowField.queued, 0);
     windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
-    changes.windows.push(context.describeWindow(state, slot));
+    context.describeWindow.into(state, slot, changes.windowRows);
   }
   state.dirtyWindows = [];
 }

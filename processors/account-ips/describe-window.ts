@@ -4,8 +4,15 @@ import type { AccountState } from "./account-state.js";
 import type { AddressLocation } from "./address-records.js";
 import { NO_COUNTRY, RecordField } from "./address-records.js";
 import { judgeWindow, type WindowCounts } from "./judge-window.js";
-import { WindowField } from "./open-windows.js";
+import { WINDOW_FIELDS, WindowField } from "./open-windows.js";
 import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
+import {
+  VERDICT_NUMBER,
+  WINDOW_ROW_FIELDS,
+  type WindowRowColumns,
+  WindowRowField,
+  windowRowOf,
+} from "./window-row-columns.js";
 
 export const COMPROMISED_ACCOUNT = "compromised-account";
 
@@ -14,52 +21,70 @@ const NORMAL = { verdict: "normal", level: 0 } as const;
 /** What a window's addresses add up to: the counts it is judged by, and its /16s. */
 type WindowShape = WindowCounts & { networks16: number };
 
-export type DescribeWindow = (state: AccountState, slot: number) => WindowRow;
+/**
+ * A window's row (counts, new networks, verdict and level) under the configured thresholds: as numbers
+ * appended to a collection's rows (`into`), or as an object (`row`, for an alert's evidence).
+ */
+export type DescribeWindow = {
+  into(state: AccountState, slot: number, rows: WindowRowColumns): void;
+  row(state: AccountState, slot: number): WindowRow;
+};
 
-/** Builds a window's row (counts, new networks, verdict and level) under the configured thresholds. */
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
-  // Per configured window (a window's `spec`): its name and thresholds, looked up once.
-  const windowNames = config.windows;
-  const thresholds = windowNames.map((name) => config.thresholds[name]);
-  return (state, slot) => {
+  // Per configured window (a window's `spec`): its thresholds, looked up once.
+  const thresholds = config.windows.map((name) => config.thresholds[name]);
+  /** Describes the window into `scratchDescription` (WindowRowField offsets). */
+  const describe = (state: AccountState, slot: number): Float64Array => {
     const windows = state.windows;
-    const spec = windows.field(slot, WindowField.spec);
-    const user = state.userNames[windows.field(slot, WindowField.user)] as string;
-    const windowName = windowNames[spec] as string;
+    // The window's numbers, read from one copy (no call, and no number boxed, per field).
+    const fields = scratchFields;
+    windows.copyFields(slot, fields);
+    const spec = fields[WindowField.spec] as number;
+    const userId = fields[WindowField.user] as number;
     const threshold = thresholds[spec];
-    const networks = windows.field(slot, WindowField.networks);
-    const shape = windowShape(state, slot, networks, config.roaming);
+    const networks = fields[WindowField.networks] as number;
+    const addresses = fields[WindowField.addresses] as number;
+    const shape = windowShape(state, slot, networks, addresses, config.roaming);
     const judgement =
-      threshold === undefined ? NORMAL : judgeWindow(shape, threshold, config.roaming, allowlistedUser(user));
-    const start = windows.field(slot, WindowField.start);
-    const end = windows.field(slot, WindowField.end);
-    const userId = windows.field(slot, WindowField.user);
+      threshold === undefined
+        ? NORMAL
+        : judgeWindow(shape, threshold, config.roaming, allowlistedUser(state.userNames[userId] as string));
+    const start = fields[WindowField.start] as number;
+    const end = fields[WindowField.end] as number;
     let newNetworks = 0;
-    for (let index = 0; index < networks; index++)
-      if (firstSeenWithin(state, userId, windows.distinctNetworkAt(slot, index), start, end)) newNetworks += 1;
-    const firstLogin = windows.field(slot, WindowField.firstLogin);
-    const lastLogin = windows.field(slot, WindowField.lastLogin);
-    return {
-      user,
-      window: windowName,
-      window_start: start,
-      window_end: end,
-      ips: windows.field(slot, WindowField.addresses),
-      networks,
-      networks16: shape.networks16,
-      asns: shape.asns,
-      countries: shape.countries,
-      logins: windows.field(slot, WindowField.logins),
-      failures: windows.field(slot, WindowField.failures),
-      new_networks: newNetworks,
-      first_login: Number.isFinite(firstLogin) ? firstLogin : start,
-      last_login: Number.isFinite(lastLogin) ? lastLogin : start,
-      verdict: judgement.verdict,
-      level: judgement.level,
-      version: windowVersion(windows.field(slot, WindowField.events), networks, newNetworks),
-    };
+    for (let index = 0; index < networks; index++) {
+      const network = windows.distinctNetworkAt(slot, index);
+      if (state.networkSightings.firstSeenWithin(userId, network, start, end)) newNetworks += 1;
+    }
+    const firstLogin = fields[WindowField.firstLogin] as number;
+    const lastLogin = fields[WindowField.lastLogin] as number;
+    const description = scratchDescription;
+    description[WindowRowField.user] = userId;
+    description[WindowRowField.spec] = spec;
+    description[WindowRowField.start] = start;
+    description[WindowRowField.end] = end;
+    description[WindowRowField.ips] = addresses;
+    description[WindowRowField.networks] = networks;
+    description[WindowRowField.networks16] = shape.networks16;
+    description[WindowRowField.asns] = shape.asns;
+    description[WindowRowField.countries] = shape.countries;
+    description[WindowRowField.logins] = fields[WindowField.logins] as number;
+    description[WindowRowField.failures] = fields[WindowField.failures] as number;
+    description[WindowRowField.newNetworks] = newNetworks;
+    description[WindowRowField.firstLogin] = Number.isFinite(firstLogin) ? firstLogin : start;
+    description[WindowRowField.lastLogin] = Number.isFinite(lastLogin) ? lastLogin : start;
+    description[WindowRowField.verdict] = VERDICT_NUMBER[judgement.verdict];
+    description[WindowRowField.level] = judgement.level;
+    description[WindowRowField.version] = windowVersion(fields[WindowField.events] as number, networks, newNetworks);
+    return description;
+  };
+  return {
+    into: (state, slot, rows) => rows.push(describe(state, slot)),
+    row: (state, slot) => windowRowOf(describe(state, slot), state.userNames, config.windows),
   };
 }
+const scratchFields = new Float64Array(WINDOW_FIELDS);
+const scratchDescription = new Float64Array(WINDOW_ROW_FIELDS);
 
 /**
  * A window row's version (`ReplacingMergeTree` keeps the highest): it grows with the events folded into
@@ -73,12 +98,6 @@ export function windowVersion(events: number, networks: number, newNetworks: num
 }
 const KNOWN_NETWORKS_RANGE = 2 ** 21;
 
-/** True when the user first used `network` inside [start, end): a network new in that window. */
-function firstSeenWithin(state: AccountState, user: number, network: number, start: number, end: number): boolean {
-  const seen = state.networkSightings.get(user, network);
-  return seen !== undefined && seen >= start && seen < end;
-}
-
 /**
  * ASNs (unknown ones not counted), countries and /16s of a window's addresses,
  * and how many addresses lie outside its largest ASNs and countries; derived
@@ -89,11 +108,11 @@ function windowShape(
   state: AccountState,
   slot: number,
   networks: number,
+  addresses: number,
   roaming: AccountIpsConfig["roaming"],
 ): WindowShape {
   const windows = state.windows;
   const records = state.records;
-  const addresses = windows.field(slot, WindowField.addresses);
   const shape = scratchShape;
   shape.networks = networks;
   if (addresses === 1) {

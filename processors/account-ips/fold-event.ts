@@ -116,7 +116,7 @@ export function foldLogin(
       windows.field(slot, WindowField.networks) >=
       (specs[spec] as FoldContext["windows"][number]).alertAt * 2 ** level
     ) {
-      const row = context.describeWindow(state, slot);
+      const row = context.describeWindow.row(state, slot);
       if (row.level > level) {
         windows.setField(slot, WindowField.alertedLevel, row.level);
         state.pendingAlerts.push(alertFor(row, state, slot, ts));

@@ -15,6 +15,14 @@ export class NetworkSightings {
     return entry < 0 ? undefined : (this.firstSeen[entry] as number);
   }
 
+  /** True when `user` first saw `network` inside [start, end) (a boolean: nothing boxed on the hot path). */
+  firstSeenWithin(user: number, network: number, start: number, end: number): boolean {
+    const entry = this.index.get(user, network);
+    if (entry < 0) return false;
+    const seen = this.firstSeen[entry] as number;
+    return seen >= start && seen < end;
+  }
+
   /** Records a sighting; returns the earlier first sighting it replaced (undefined when first, or when not earlier). */
   note(user: number, network: number, ts: number): { changed: boolean; previous: number | undefined } {
     const entry = this.index.get(user, network);

@@ -1,6 +1,7 @@
 import { createClient } from "@clickhouse/client";
 import { describe, expect, test } from "vitest";
 import type { HistoryRow, WindowRow } from "../../../processors/account-ips/rows.js";
+import { WindowRowColumns } from "../../../processors/account-ips/window-row-columns.js";
 import { EVENT_COLUMNS, encodeEventRow } from "../../../processors/mail-event-rows.js";
 import { encodeAccountRows, insertEncoded } from "../../../processors/mail-rows.js";
 import { NativeEventRows } from "../../../processors/parse-worker/native-event-rows.js";
@@ -156,7 +157,11 @@ describe("Native inserts (the aggregation's rows)", () => {
       await migrate(client);
       await insertEncoded(
         client,
-        { events: [], unparsed: [], ...encodeAccountRows({ history, windows, alerts: [] }) },
+        {
+          events: [],
+          unparsed: [],
+          ...encodeAccountRows({ history, windowRows: WindowRowColumns.of(windows), windows, alerts: [] }),
+        },
         createMetrics(),
       );
       // 64-bit numbers come back as numbers or as strings, as the output settings say: compared as numbers.
