@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { expandIpv6 } from "./ip-networks.js";
 import {
   type Ipv4Tables,
+  indexBySlash16,
   parseLeadingNumber,
   readCountryCode,
   readIpv4RangesCsv,
@@ -59,16 +60,25 @@ export function loadAsnDatabase(options: { cacheLimit?: number } = {}): AsnDatab
   };
 
   const loadV4 = () => {
-    v4 =
+    const tables =
       readIpv4TablesFile(IPV4_TABLES_FILE, ipv4TablesStamp(asnDir, countryDir)) ??
       readIpv4TablesCsv(asnDir, countryDir);
-    return v4;
+    indexBySlash16(tables.asn);
+    indexBySlash16(tables.country);
+    v4 = tables;
+    return tables;
   };
   const v4Names = new Map<number, string>();
+  /** One answer per (ASN, country) pair, shared by every address it describes (answers are never changed). */
+  const v4Answers = new Map<number, AsnInfo>();
   const describeV4 = (tables: NonNullable<typeof v4>, value: number): AsnInfo => {
     const asnRow = searchIpv4Ranges(tables.asn, value);
     const countryRow = searchIpv4Ranges(tables.country, value);
     const asn = asnRow < 0 ? 0 : (tables.asn.values[asnRow] ?? 0);
+    const code = countryRow < 0 ? 0 : (tables.country.values[countryRow] ?? 0);
+    const key = asn * 65536 + code;
+    const known = v4Answers.get(key);
+    if (known !== undefined) return known;
     let asName = v4Names.get(asn);
     if (asName === undefined) {
       asName =
@@ -81,8 +91,9 @@ export function loadAsnDatabase(options: { cacheLimit?: number } = {}): AsnDatab
             );
       v4Names.set(asn, asName);
     }
-    const code = countryRow < 0 ? 0 : (tables.country.values[countryRow] ?? 0);
-    return { asn, asName, country: code === 0 ? "" : String.fromCharCode(code >> 8, code & 0xff) };
+    const answer = { asn, asName, country: code === 0 ? "" : String.fromCharCode(code >> 8, code & 0xff) };
+    v4Answers.set(key, answer);
+    return answer;
   };
   const loadV6 = () => {
     v6 = {

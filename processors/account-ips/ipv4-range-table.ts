@@ -7,6 +7,8 @@ export type Ipv4Ranges = {
   starts: Uint32Array;
   ends: Uint32Array;
   values: Uint32Array;
+  /** Per /16 `p` (and one past the last): how many rows start before `p << 16` (see `indexBySlash16`). */
+  rowsBefore16?: Uint32Array;
 };
 
 /** Ranges whose value also has a text (the ASN's `number,name` column): its bytes in the table's text. */
@@ -59,10 +61,33 @@ export function readIpv4RangesCsv(
   return table;
 }
 
-/** Row of the range holding `value`, or -1. */
+/**
+ * Indexes the table by /16: a search then starts among the few rows that begin in the address's /16
+ * (and the one before), instead of halving 400,000 rows with a cache miss at each step.
+ */
+export function indexBySlash16(table: Ipv4Ranges): void {
+  const rowsBefore = new Uint32Array(65537);
+  for (let row = 0; row < table.count; row++) {
+    const slash16 = (table.starts[row] as number) >>> 16;
+    rowsBefore[slash16 + 1] = (rowsBefore[slash16 + 1] as number) + 1;
+  }
+  for (let slash16 = 1; slash16 <= 65536; slash16++)
+    rowsBefore[slash16] = (rowsBefore[slash16] as number) + (rowsBefore[slash16 - 1] as number);
+  table.rowsBefore16 = rowsBefore;
+}
+
+/** Row of the range holding `value`, or -1 (ranges sorted by start, not overlapping). */
 export function searchIpv4Ranges(table: Ipv4Ranges, value: number): number {
   let low = 0;
   let high = table.count - 1;
+  const rowsBefore = table.rowsBefore16;
+  if (rowsBefore !== undefined) {
+    // The range holding `value` is the last one starting at or before it: one of the rows starting in
+    // value's /16, or the last row before them (a range may span many /16s).
+    const slash16 = value >>> 16;
+    low = Math.max((rowsBefore[slash16] as number) - 1, 0);
+    high = (rowsBefore[slash16 + 1] as number) - 1;
+  }
   while (low <= high) {
     const middle = (low + high) >>> 1;
     if ((table.starts[middle] ?? 0) > value) high = middle - 1;

@@ -277,11 +277,23 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
       data[start + headerLength] !== 32 ||
       !sameBytes(data, start, lastHeader, headerLength)
     ) {
-      envelope = parseEnvelope(data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)), context);
-      if (envelope === null) return "no syslog timestamp and host recognised";
-      lastEnvelope = envelope;
-      lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
-      lastHeaderFields = fieldCount(lastHeader, 0, lastHeader.length);
+      const clock = clockEnvelope === envelope ? lastClock : null;
+      if (envelope !== null && clock !== null && otherSecond(data, start, end, lastHeader, clock.secondsAt)) {
+        // Another second of the header's minute (its clock was checked): its time without a parse.
+        lastHeader[clock.secondsAt] = data[start + clock.secondsAt] as number;
+        lastHeader[clock.secondsAt + 1] = data[start + clock.secondsAt + 1] as number;
+        const second =
+          ((lastHeader[clock.secondsAt] as number) - 48) * 10 + (lastHeader[clock.secondsAt + 1] as number) - 48;
+        envelope = { ...envelope, ts: clock.base + second * 1000 };
+        lastEnvelope = envelope;
+        clockEnvelope = envelope;
+      } else {
+        envelope = parseEnvelope(data.toString("latin1", start, Math.min(end, start + ENVELOPE_PREFIX_BYTES)), context);
+        if (envelope === null) return "no syslog timestamp and host recognised";
+        lastEnvelope = envelope;
+        lastHeader = Buffer.from(data.subarray(start, start + envelope.headerEnd));
+        lastHeaderFields = fieldCount(lastHeader, 0, lastHeader.length);
+      }
     }
     headerLineStart = start;
     // The header's fields are known: the scan starts after them when a blank follows the header.
@@ -323,6 +335,21 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   };
 
   return { parseLine, parseChunk };
+}
+
+/**
+ * True when the line at `start` has `header` but for the two seconds digits at `secondsAt`, which are
+ * 00 to 59 (the scan kernel's test for another second of the header's minute), followed by a blank.
+ */
+function otherSecond(data: Buffer, start: number, end: number, header: Buffer, secondsAt: number): boolean {
+  const length = header.length;
+  if (end - start <= length || data[start + length] !== 32) return false;
+  const tens = data[start + secondsAt] as number;
+  const units = data[start + secondsAt + 1] as number;
+  if (tens < 48 || tens > 53 || units < 48 || units > 57) return false;
+  for (let index = 0; index < length; index++)
+    if (index !== secondsAt && index !== secondsAt + 1 && data[start + index] !== header[index]) return false;
+  return true;
 }
 
 /** True when `data` holds `header[0, length)` at `start` (a loop: cheaper than a native compare for a short header). */
