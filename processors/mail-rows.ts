@@ -123,16 +123,18 @@ export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history"
  * stored once the evidence behind it is.
  */
 export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows, metrics: Metrics): Promise<void> {
-  // An event's identity is its (source, offset): one batch never holds the same event twice, so
-  // the insert need not look for duplicates (queries read the table FINAL).
-  const settingsOf = (table: string) => (table === "mail_auth_events" ? { settings: { optimize_on_insert: 0 } } : {});
+  // No insert looks for duplicates inside itself (`optimize_on_insert = 0`): every table here is a
+  // ReplacingMergeTree read FINAL, whose merges and FINAL replace rows anyway, and one batch holds an
+  // event (its source and offset), a record or a window once. Sorting out a block's duplicates cost
+  // chDB about 10% of an import's time (2 million lines, same tables after FINAL).
+  const settings = { optimize_on_insert: 0 };
   const write = (table: string, columns: readonly string[], lines: string[]) =>
     measuredInsert(metrics, table, lines.length, () =>
-      insertTsvRows(client, { table, columns, rows: lines, ...settingsOf(table) }),
+      insertTsvRows(client, { table, columns, rows: lines, settings }),
     );
   const writeBlocks = (table: string, columns: readonly string[], block: RowsBlock) =>
     measuredInsert(metrics, table, block.rows, () =>
-      insertNativeBlocks(client, { table, columns, blocks: [block.bytes], rows: block.rows, ...settingsOf(table) }),
+      insertNativeBlocks(client, { table, columns, blocks: [block.bytes], rows: block.rows, settings }),
     );
   await Promise.all([
     write("mail_auth_events", EVENT_COLUMNS, rows.events),
