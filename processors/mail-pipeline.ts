@@ -11,7 +11,7 @@ import { encodeEventRow, encodeUnparsedRow } from "./mail-event-rows.js";
 import { type EncodedRows, encodeAccountRows, insertEncoded, joinBlocks, type RowsBlock } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, saveStateFile } from "./state-file.js";
+import { loadStateFile, stateFileText, writeFileAtomically } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -130,18 +130,25 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     unparsedRows = [];
     const lines = pending;
     pending = 0;
-    await insertEncoded(client, rows, metrics);
+    const inserting = insertEncoded(client, rows, metrics);
+    inserting.catch(() => undefined); // awaited below
+    // The state file's text is made while the store inserts (this thread would wait), written once it has.
+    const stateText =
+      snapshot === null
+        ? null
+        : stateFileText({
+            version: 1,
+            savedAt: new Date().toISOString(),
+            positions: committedPositions,
+            accountIps: snapshot,
+          });
+    await inserting;
     for (const alert of changes.alerts) {
       metrics.alerts.inc({ kind: alert.kind });
       deps.onAlert?.(alert);
     }
-    if (snapshot !== null) {
-      await saveStateFile(deps.statePath, {
-        version: 1,
-        savedAt: new Date().toISOString(),
-        positions: committedPositions,
-        accountIps: snapshot,
-      });
+    if (stateText !== null) {
+      await writeFileAtomically(deps.statePath, stateText);
       metrics.commits.inc();
     }
     const stats = processor.stats();

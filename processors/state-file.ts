@@ -44,7 +44,15 @@ export function loadStateFile(path: string): PipelineState | null {
 
 /** Saves the state file; the writing and syncing run off the main thread (a large state: work goes on meanwhile). */
 export async function saveStateFile(path: string, state: PipelineState): Promise<void> {
-  await writeFileAtomically(path, JSON.stringify(state));
+  await writeFileAtomically(path, stateFileText(state));
+}
+
+/**
+ * The state file's text (JSON; for a large state, tens of megabytes and a tenth of a second): made while
+ * the thread would otherwise wait, and written with `writeFileAtomically` once the rows it depends on are stored.
+ */
+export function stateFileText(state: PipelineState): string {
+  return JSON.stringify(state);
 }
 
 /** The write in progress per path: writes to one file run one after the other, in the order asked. */

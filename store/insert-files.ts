@@ -1,5 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -20,10 +19,14 @@ export class InsertFiles {
     }
   }
 
-  /** Writes `bytes` to a new file, runs `insert` with its path, and removes the file whatever happens. */
+  /**
+   * Writes `bytes` to a new file, runs `insert` with its path, and removes the file whatever happens. The
+   * file is written at once (into the page cache: milliseconds), so the insert has started when this
+   * returns its promise, and the caller's thread can work while the store inserts.
+   */
   async with<T>(bytes: Uint8Array, insert: (path: string) => Promise<T>): Promise<T> {
     const path = join(this.folder, `${process.pid}-${this.sequence++}`);
-    await writeFile(path, bytes);
+    writeFileSync(path, bytes);
     try {
       return await insert(path);
     } finally {
