@@ -3,10 +3,11 @@ import { Command } from "commander";
 import { createBackfillProgress } from "../ingest/backfill-progress.js";
 import { importMailFiles } from "../processors/mail-import.js";
 import { takeParseWorker } from "../processors/parse-worker/early-parse-worker.js";
+import { loadStateFile } from "../processors/state-file.js";
 import { InputError } from "../runtime/errors.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
-import { describeStore, openPipeline } from "./open-pipeline.js";
+import { describeStore, openPipeline, statePathOf } from "./open-pipeline.js";
 import { formatAlertLine } from "./print-alert.js";
 import { runAction } from "./run-action.js";
 
@@ -31,23 +32,25 @@ export function backfillCommand(): Command {
           }
         }
         const quiet = options.quietAlerts === true;
-        // The parse worker started before this module loaded (bin/vigil.ts), or starts now, while the store opens.
+        // The parse worker started before this module loaded (bin/vigil.ts), or starts now. The files are read
+        // and parsed while the store opens: where earlier runs got to is in the state file, read first.
         const worker = takeParseWorker();
-        const { pipeline, client } = await openPipeline(config, {
+        const saved = loadStateFile(statePathOf(config));
+        const positions = new Map((saved?.positions ?? []).map((position) => [position.sourceId, position]));
+        const opening = openPipeline(config, {
           verbose: options.verbose === true,
+          saved,
           onAlert: (alert) => {
             if (!quiet) process.stdout.write(formatAlertLine(alert));
           },
-        }).catch(async (error: unknown) => {
-          await worker.close();
-          throw error;
         });
         const progress = createBackfillProgress({ totalBytes, enabled: process.stderr.isTTY === true });
         const started = Date.now();
         try {
           const imported = await importMailFiles({
             worker,
-            pipeline,
+            pipeline: opening.then((opened) => opened.pipeline),
+            positions,
             config,
             files: files.map((path) => ({
               path,
@@ -57,6 +60,7 @@ export function backfillCommand(): Command {
             progress,
           });
           progress.stop();
+          const { pipeline } = await opening;
           const counters = pipeline.counters();
           const seconds = (Date.now() - started) / 1000;
           for (const file of imported) {
@@ -79,7 +83,10 @@ export function backfillCommand(): Command {
           return 0;
         } finally {
           progress.stop();
-          await client.close();
+          await opening.then(
+            ({ client }) => client.close(),
+            () => undefined, // the failure to open is the one importMailFiles threw
+          );
         }
       }),
     );

@@ -3,6 +3,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import type { AlertRow } from "../processors/account-ips/rows.js";
 import { createMailPipeline, type MailPipeline } from "../processors/mail-pipeline.js";
+import type { PipelineState } from "../processors/state-file.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { createMetrics, type Metrics } from "../runtime/metrics.js";
 import type { VigilConfig } from "../schemas/config.js";
@@ -13,7 +14,7 @@ export type OpenPipeline = { pipeline: MailPipeline; client: ClickHouseClient; l
 /** The store (migrated), the offline ASN data and the pipeline with its state restored from the data folder. */
 export async function openPipeline(
   config: VigilConfig,
-  options: { verbose?: boolean; onAlert?: (alert: AlertRow) => void } = {},
+  options: { verbose?: boolean; onAlert?: (alert: AlertRow) => void; saved?: PipelineState | null } = {},
 ): Promise<OpenPipeline> {
   const logger = createLogger(options.verbose === true ? { level: "debug" } : {});
   const metrics = createMetrics();
@@ -24,10 +25,16 @@ export async function openPipeline(
     asnDatabase: loadAsnDatabase(),
     logger,
     metrics,
-    statePath: join(config.data, "state.json"),
+    statePath: statePathOf(config),
+    ...(options.saved === undefined ? {} : { saved: options.saved }),
     ...(options.onAlert === undefined ? {} : { onAlert: options.onAlert }),
   });
   return { pipeline, client, logger, metrics };
+}
+
+/** The pipeline's state file (checkpoints and aggregation state) in the data folder. */
+export function statePathOf(config: VigilConfig): string {
+  return join(config.data, "state.json");
 }
 
 /** Where the results went, in words. */

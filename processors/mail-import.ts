@@ -36,7 +36,13 @@ export const PARSE_AHEAD = 6;
  * front so event-time windows stay open until every file has been read.
  */
 export async function importMailFiles(deps: {
-  pipeline: MailPipeline;
+  /**
+   * The pipeline, or its opening: with the positions already known (`positions`, from the state file),
+   * the files are read and parsed while the store opens, and the aggregation begins once it is open.
+   */
+  pipeline: MailPipeline | Promise<MailPipeline>;
+  /** Where earlier runs got to, by source id (the pipeline's `positions` when not given). */
+  positions?: ReadonlyMap<string, SourcePosition>;
   config: VigilConfig;
   files: readonly ImportFile[];
   progress?: ImportProgress;
@@ -44,16 +50,25 @@ export async function importMailFiles(deps: {
   /** A parse worker started earlier (while the store opened); the import closes it. */
   worker?: MailParseWorker;
 }): Promise<ImportedFile[]> {
-  const { pipeline, config } = deps;
+  const { config } = deps;
+  const opening = Promise.resolve(deps.pipeline);
+  opening.catch(() => undefined); // awaited below, where a failure surfaces
   const imported: ImportedFile[] = [];
-  // Every file is declared before the first is read: windows stay open until all of them are past.
   const sourceIds: string[] = [];
-  for (const file of deps.files) {
-    const sourceId = await readSourceId(file.path);
-    sourceIds.push(sourceId);
-    pipeline.beginSource(sourceId);
-    pipeline.resumeSource(sourceId);
-  }
+  for (const file of deps.files) sourceIds.push(await readSourceId(file.path));
+  const positions = deps.positions ?? (await opening).positions;
+  let open: MailPipeline | null = null;
+  /** The pipeline once open, with every file declared before the first chunk is aggregated (windows stay open until all of them are past). */
+  const pipelineNow = async (): Promise<MailPipeline> => {
+    if (open !== null) return open;
+    const pipeline = await opening;
+    for (const sourceId of sourceIds) {
+      pipeline.beginSource(sourceId);
+      pipeline.resumeSource(sourceId);
+    }
+    open = pipeline;
+    return pipeline;
+  };
   let bytesBefore = 0;
   let lastSave = Date.now();
   let linesAtLastSave = 0;
@@ -77,13 +92,13 @@ export async function importMailFiles(deps: {
         ...(deps.signal === undefined ? {} : { signal: deps.signal }),
         onProgress: (bytesRead) => {
           fileBytes = bytesRead;
-          deps.progress?.update(bytesBefore + bytesRead, pipeline.counters().lines);
+          deps.progress?.update(bytesBefore + bytesRead, open?.counters().lines ?? 0);
         },
       })) {
         result.sourceId = chunk.sourceId;
         const end = chunk.startOffset + chunk.data.length;
         const position: SourcePosition = { sourceId: chunk.sourceId, path: file.path, inode: 0, offset: end };
-        const remaining = unprocessedPart(chunk, pipeline.positions.get(chunk.sourceId)?.offset ?? 0);
+        const remaining = unprocessedPart(chunk, positions.get(chunk.sourceId)?.offset ?? 0);
         result.alreadyImportedBytes += chunk.data.length - (remaining?.data.length ?? 0);
         result.bytes += chunk.data.length;
         if (remaining !== null) yield { chunk: remaining, parserId, meta: position };
@@ -94,8 +109,9 @@ export async function importMailFiles(deps: {
   }
   try {
     for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD, () =>
-      pipeline.foldPending(),
+      open?.foldPending(),
     )) {
+      const pipeline = await pipelineNow();
       pipeline.processParsed(parsed, position);
       sinceClosing += parsed.lines;
       if (sinceClosing < config.tail.batchLines) continue;
@@ -119,6 +135,7 @@ export async function importMailFiles(deps: {
     await worker.close();
   }
   await inFlight;
+  const pipeline = await pipelineNow();
   for (const sourceId of sourceIds) pipeline.finishSource(sourceId);
   await pipeline.commit({ final: true });
   return imported;

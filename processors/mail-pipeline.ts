@@ -11,7 +11,7 @@ import { encodeEventRow, encodeUnparsedRow } from "./mail-event-rows.js";
 import { type EncodedRows, encodeAccountRows, insertEncoded, joinBlocks, type RowsBlock } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, stateFileText, writeFileAtomically } from "./state-file.js";
+import { loadStateFile, type PipelineState, stateFileText, writeFileAtomically } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -54,6 +54,8 @@ export type MailPipelineDeps = {
   logger: Logger;
   metrics: Metrics;
   statePath: string;
+  /** The state file's content when the caller read it already (`loadStateFile(statePath)`); read here otherwise. */
+  saved?: PipelineState | null;
   onAlert?: (alert: AlertRow) => void;
 };
 
@@ -64,7 +66,7 @@ export type MailPipelineDeps = {
 export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   const { client, logger, metrics } = deps;
   const processor = createAccountIpsProcessor({ config: deps.config.accountIps, asnDatabase: deps.asnDatabase });
-  const saved = loadStateFile(deps.statePath);
+  const saved = deps.saved === undefined ? loadStateFile(deps.statePath) : deps.saved;
   const positions = new Map<string, SourcePosition>();
   if (saved !== null) {
     for (const position of saved.positions) positions.set(position.sourceId, position);
