@@ -9,6 +9,8 @@ export type Ipv4Ranges = {
   values: Uint32Array;
   /** Per /16 `p` (and one past the last): how many rows start before `p << 16` (see `indexBySlash16`). */
   rowsBefore16?: Uint32Array;
+  /** Per /16: 1 when some of its addresses lie in two ranges (searched as without the index). */
+  overlapping16?: Uint8Array;
 };
 
 /** Ranges whose value also has a text (the ASN's `number,name` column): its bytes in the table's text. */
@@ -63,17 +65,28 @@ export function readIpv4RangesCsv(
 
 /**
  * Indexes the table by /16: a search then starts among the few rows that begin in the address's /16
- * (and the one before), instead of halving 400,000 rows with a cache miss at each step.
+ * (and the one before), instead of halving 400,000 rows with a cache miss at each step. Where ranges
+ * overlap (one pair in the ASN table of 2026-06), an address lies in two rows and the answer depends on
+ * the search's path: the /16s concerned are searched as without the index, so every answer stays the same.
  */
 export function indexBySlash16(table: Ipv4Ranges): void {
   const rowsBefore = new Uint32Array(65537);
+  const overlapping = new Uint8Array(65536);
+  let furthestEnd = -1;
   for (let row = 0; row < table.count; row++) {
-    const slash16 = (table.starts[row] as number) >>> 16;
-    rowsBefore[slash16 + 1] = (rowsBefore[slash16 + 1] as number) + 1;
+    const start = table.starts[row] as number;
+    const end = table.ends[row] as number;
+    rowsBefore[(start >>> 16) + 1] = (rowsBefore[(start >>> 16) + 1] as number) + 1;
+    if (start <= furthestEnd) {
+      const lastShared = Math.min(furthestEnd, end);
+      for (let slash16 = start >>> 16; slash16 <= lastShared >>> 16; slash16++) overlapping[slash16] = 1;
+    }
+    if (end > furthestEnd) furthestEnd = end;
   }
   for (let slash16 = 1; slash16 <= 65536; slash16++)
     rowsBefore[slash16] = (rowsBefore[slash16] as number) + (rowsBefore[slash16 - 1] as number);
   table.rowsBefore16 = rowsBefore;
+  table.overlapping16 = overlapping;
 }
 
 /** Row of the range holding `value`, or -1 (ranges sorted by start, not overlapping). */
@@ -81,10 +94,10 @@ export function searchIpv4Ranges(table: Ipv4Ranges, value: number): number {
   let low = 0;
   let high = table.count - 1;
   const rowsBefore = table.rowsBefore16;
-  if (rowsBefore !== undefined) {
+  const slash16 = value >>> 16;
+  if (rowsBefore !== undefined && table.overlapping16?.[slash16] === 0) {
     // The range holding `value` is the last one starting at or before it: one of the rows starting in
     // value's /16, or the last row before them (a range may span many /16s).
-    const slash16 = value >>> 16;
     low = Math.max((rowsBefore[slash16] as number) - 1, 0);
     high = (rowsBefore[slash16 + 1] as number) - 1;
   }
