@@ -28,6 +28,25 @@ export const WindowRowField = {
 type Field = (typeof WindowRowField)[keyof typeof WindowRowField];
 export const WINDOW_ROW_FIELDS = 17;
 
+/** The row's numbers and where a description holds them (the user, window and verdict are ids). */
+type NumberKey = { [Key in keyof WindowRow]: WindowRow[Key] extends number ? Key : never }[keyof WindowRow];
+const NUMBER_FIELDS: readonly (readonly [NumberKey, Field])[] = [
+  ["window_start", WindowRowField.start],
+  ["window_end", WindowRowField.end],
+  ["ips", WindowRowField.ips],
+  ["networks", WindowRowField.networks],
+  ["networks16", WindowRowField.networks16],
+  ["asns", WindowRowField.asns],
+  ["countries", WindowRowField.countries],
+  ["logins", WindowRowField.logins],
+  ["failures", WindowRowField.failures],
+  ["new_networks", WindowRowField.newNetworks],
+  ["first_login", WindowRowField.firstLogin],
+  ["last_login", WindowRowField.lastLogin],
+  ["level", WindowRowField.level],
+  ["version", WindowRowField.version],
+];
+
 /** Verdicts by number (a description's `verdict`). */
 export const VERDICTS: readonly Verdict[] = VerdictSchema.options;
 export const VERDICT_NUMBER: Readonly<Record<Verdict, number>> = Object.fromEntries(
@@ -62,21 +81,8 @@ export class WindowRowColumns {
     for (const row of rows) {
       description[WindowRowField.user] = idOf(userNames, row.user);
       description[WindowRowField.spec] = idOf(windowNames, row.window);
-      description[WindowRowField.start] = row.window_start;
-      description[WindowRowField.end] = row.window_end;
-      description[WindowRowField.ips] = row.ips;
-      description[WindowRowField.networks] = row.networks;
-      description[WindowRowField.networks16] = row.networks16;
-      description[WindowRowField.asns] = row.asns;
-      description[WindowRowField.countries] = row.countries;
-      description[WindowRowField.logins] = row.logins;
-      description[WindowRowField.failures] = row.failures;
-      description[WindowRowField.newNetworks] = row.new_networks;
-      description[WindowRowField.firstLogin] = row.first_login;
-      description[WindowRowField.lastLogin] = row.last_login;
       description[WindowRowField.verdict] = VERDICT_NUMBER[row.verdict];
-      description[WindowRowField.level] = row.level;
-      description[WindowRowField.version] = row.version;
+      for (const [key, field] of NUMBER_FIELDS) description[field] = row[key];
       columns.push(description);
     }
     return columns;
