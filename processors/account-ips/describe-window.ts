@@ -3,7 +3,7 @@ import type { AccountIpsConfig } from "../../schemas/config.js";
 import type { AccountState } from "./account-state.js";
 import type { AddressLocation } from "./address-records.js";
 import { NO_COUNTRY, RecordField } from "./address-records.js";
-import { judgeWindow, type WindowCounts } from "./judge-window.js";
+import { judgeWindow, NORMAL, type WindowCounts } from "./judge-window.js";
 import { WINDOW_FIELDS, WindowField } from "./open-windows.js";
 import type { AccountEvidence, AlertRow, WindowRow } from "./rows.js";
 import {
@@ -15,8 +15,6 @@ import {
 } from "./window-row-columns.js";
 
 export const COMPROMISED_ACCOUNT = "compromised-account";
-
-const NORMAL = { verdict: "normal", level: 0 } as const;
 
 /** What a window's addresses add up to: the counts it is judged by, and its /16s. */
 type WindowShape = WindowCounts & { networks16: number };
@@ -33,8 +31,8 @@ export type DescribeWindow = {
 export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user: string) => boolean): DescribeWindow {
   // Per configured window (a window's `spec`): its thresholds, looked up once.
   const thresholds = config.windows.map((name) => config.thresholds[name]);
-  /** Describes the window into `scratchDescription` (WindowRowField offsets). */
-  const describe = (state: AccountState, slot: number): Float64Array => {
+  /** Writes the window's row into `values` from `at` (WindowRowField offsets). */
+  const describe = (state: AccountState, slot: number, values: Float64Array, at: number): void => {
     const windows = state.windows;
     // The window's numbers, read from one copy (no call, and no number boxed, per field).
     const fields = scratchFields;
@@ -58,33 +56,37 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     }
     const firstLogin = fields[WindowField.firstLogin] as number;
     const lastLogin = fields[WindowField.lastLogin] as number;
-    const description = scratchDescription;
-    description[WindowRowField.user] = userId;
-    description[WindowRowField.spec] = spec;
-    description[WindowRowField.start] = start;
-    description[WindowRowField.end] = end;
-    description[WindowRowField.ips] = addresses;
-    description[WindowRowField.networks] = networks;
-    description[WindowRowField.networks16] = shape.networks16;
-    description[WindowRowField.asns] = shape.asns;
-    description[WindowRowField.countries] = shape.countries;
-    description[WindowRowField.logins] = fields[WindowField.logins] as number;
-    description[WindowRowField.failures] = fields[WindowField.failures] as number;
-    description[WindowRowField.newNetworks] = newNetworks;
-    description[WindowRowField.firstLogin] = Number.isFinite(firstLogin) ? firstLogin : start;
-    description[WindowRowField.lastLogin] = Number.isFinite(lastLogin) ? lastLogin : start;
-    description[WindowRowField.verdict] = VERDICT_NUMBER[judgement.verdict];
-    description[WindowRowField.level] = judgement.level;
-    description[WindowRowField.version] = windowVersion(fields[WindowField.events] as number, networks, newNetworks);
-    return description;
+    values[at + WindowRowField.user] = userId;
+    values[at + WindowRowField.spec] = spec;
+    values[at + WindowRowField.start] = start;
+    values[at + WindowRowField.end] = end;
+    values[at + WindowRowField.ips] = addresses;
+    values[at + WindowRowField.networks] = networks;
+    values[at + WindowRowField.networks16] = shape.networks16;
+    values[at + WindowRowField.asns] = shape.asns;
+    values[at + WindowRowField.countries] = shape.countries;
+    values[at + WindowRowField.logins] = fields[WindowField.logins] as number;
+    values[at + WindowRowField.failures] = fields[WindowField.failures] as number;
+    values[at + WindowRowField.newNetworks] = newNetworks;
+    values[at + WindowRowField.firstLogin] = Number.isFinite(firstLogin) ? firstLogin : start;
+    values[at + WindowRowField.lastLogin] = Number.isFinite(lastLogin) ? lastLogin : start;
+    values[at + WindowRowField.verdict] = VERDICT_NUMBER[judgement.verdict];
+    values[at + WindowRowField.level] = judgement.level;
+    values[at + WindowRowField.version] = windowVersion(fields[WindowField.events] as number, networks, newNetworks);
   };
   return {
-    into: (state, slot, rows) => rows.push(describe(state, slot)),
-    row: (state, slot) => windowRowOf(describe(state, slot), state.userNames, config.windows),
+    into(state, slot, rows) {
+      const at = rows.addRow();
+      describe(state, slot, rows.values, at);
+    },
+    row(state, slot) {
+      describe(state, slot, scratchRow, 0);
+      return windowRowOf(scratchRow, 0, state.userNames, config.windows);
+    },
   };
 }
 const scratchFields = new Float64Array(WINDOW_FIELDS);
-const scratchDescription = new Float64Array(WINDOW_ROW_FIELDS);
+const scratchRow = new Float64Array(WINDOW_ROW_FIELDS);
 
 /**
  * A window row's version (`ReplacingMergeTree` keeps the highest): it grows with the events folded into

@@ -15,7 +15,7 @@ export type Judgement = { readonly verdict: Verdict; readonly level: number };
 
 // The judgements without an alert, shared (most windows are normal: no object made per window).
 const ALLOWLISTED: Judgement = { verdict: "allowlisted", level: 0 };
-const NORMAL: Judgement = { verdict: "normal", level: 0 };
+export const NORMAL: Judgement = { verdict: "normal", level: 0 };
 const ROAMING_PHONE: Judgement = { verdict: "roaming-phone", level: 0 };
 
 /**

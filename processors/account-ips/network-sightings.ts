@@ -9,12 +9,6 @@ export class NetworkSightings {
   network = new Int32Array(0);
   firstSeen = new Float64Array(0);
 
-  /** The earliest sighting of `network` by `user`, or undefined. */
-  get(user: number, network: number): number | undefined {
-    const entry = this.index.get(user, network);
-    return entry < 0 ? undefined : (this.firstSeen[entry] as number);
-  }
-
   /** True when `user` first saw `network` inside [start, end) (a boolean: nothing boxed on the hot path). */
   firstSeenWithin(user: number, network: number, start: number, end: number): boolean {
     const entry = this.index.get(user, network);

@@ -2,9 +2,9 @@ import { type Verdict, VerdictSchema, type WindowRow } from "./rows.js";
 import { nextCapacity } from "./table-capacity.js";
 
 /**
- * The numbers of an `account_windows` row, at these offsets of a description (a Float64Array of
- * WINDOW_ROW_FIELDS numbers): the user as its id in the state's user names, the window as its index
- * in the configured windows, the verdict as its index in VERDICTS.
+ * The numbers of an `account_windows` row, at these offsets of its stretch of WINDOW_ROW_FIELDS numbers:
+ * the user as its id in the state's user names, the window as its index in the configured windows, the
+ * verdict as its index in VERDICTS.
  */
 export const WindowRowField = {
   user: 0,
@@ -47,7 +47,7 @@ const NUMBER_FIELDS: readonly (readonly [NumberKey, Field])[] = [
   ["version", WindowRowField.version],
 ];
 
-/** Verdicts by number (a description's `verdict`). */
+/** Verdicts by number (a row's `verdict`). */
 export const VERDICTS: readonly Verdict[] = VerdictSchema.options;
 export const VERDICT_NUMBER: Readonly<Record<Verdict, number>> = Object.fromEntries(
   VERDICTS.map((verdict, index) => [verdict, index]),
@@ -73,33 +73,39 @@ export class WindowRowColumns {
     const userNames: string[] = [];
     const windowNames: string[] = [];
     const columns = new WindowRowColumns(userNames, windowNames);
-    const description = new Float64Array(WINDOW_ROW_FIELDS);
     const idOf = (names: string[], name: string) => {
       const known = names.indexOf(name);
       return known >= 0 ? known : names.push(name) - 1;
     };
     for (const row of rows) {
-      description[WindowRowField.user] = idOf(userNames, row.user);
-      description[WindowRowField.spec] = idOf(windowNames, row.window);
-      description[WindowRowField.verdict] = VERDICT_NUMBER[row.verdict];
-      for (const [key, field] of NUMBER_FIELDS) description[field] = row[key];
-      columns.push(description);
+      const at = columns.addRow();
+      const values = columns.values;
+      values[at + WindowRowField.user] = idOf(userNames, row.user);
+      values[at + WindowRowField.spec] = idOf(windowNames, row.window);
+      values[at + WindowRowField.verdict] = VERDICT_NUMBER[row.verdict];
+      for (const [key, field] of NUMBER_FIELDS) values[at + field] = row[key];
     }
     return columns;
   }
 
-  /** Appends the row of a description. */
-  push(description: Float64Array): void {
+  /**
+   * Room for one more row: the place of its first number in `values`, where the caller writes its
+   * WINDOW_ROW_FIELDS numbers (at WindowRowField offsets).
+   */
+  addRow(): number {
     const row = this.count;
     if ((row + 1) * WINDOW_ROW_FIELDS > this.data.length) {
       const grown = new Float64Array(nextCapacity(this.data.length / WINDOW_ROW_FIELDS, row + 1) * WINDOW_ROW_FIELDS);
       grown.set(this.data);
       this.data = grown;
     }
-    const data = this.data;
-    const base = row * WINDOW_ROW_FIELDS;
-    for (let field = 0; field < WINDOW_ROW_FIELDS; field++) data[base + field] = description[field] as number;
     this.count = row + 1;
+    return row * WINDOW_ROW_FIELDS;
+  }
+
+  /** Every row's numbers, one stretch of WINDOW_ROW_FIELDS per row (another array after `addRow` grew it). */
+  get values(): Float64Array {
+    return this.data;
   }
 
   field(row: number, field: Field): number {
@@ -124,34 +130,35 @@ export class WindowRowColumns {
   }
 
   row(row: number): WindowRow {
-    return windowRowOf(this.data.subarray(row * WINDOW_ROW_FIELDS), this.userNames, this.windowNames);
+    return windowRowOf(this.data, row * WINDOW_ROW_FIELDS, this.userNames, this.windowNames);
   }
 }
 
-/** The row of a description, as an object. */
+/** The row whose numbers start at `at` of `values`, as an object. */
 export function windowRowOf(
-  description: Float64Array,
+  values: Float64Array,
+  at: number,
   userNames: readonly string[],
   windowNames: readonly string[],
 ): WindowRow {
-  const at = (field: Field) => description[field] as number;
+  const value = (field: Field) => values[at + field] as number;
   return {
-    user: userNames[at(WindowRowField.user)] as string,
-    window: windowNames[at(WindowRowField.spec)] as string,
-    window_start: at(WindowRowField.start),
-    window_end: at(WindowRowField.end),
-    ips: at(WindowRowField.ips),
-    networks: at(WindowRowField.networks),
-    networks16: at(WindowRowField.networks16),
-    asns: at(WindowRowField.asns),
-    countries: at(WindowRowField.countries),
-    logins: at(WindowRowField.logins),
-    failures: at(WindowRowField.failures),
-    new_networks: at(WindowRowField.newNetworks),
-    first_login: at(WindowRowField.firstLogin),
-    last_login: at(WindowRowField.lastLogin),
-    verdict: VERDICTS[at(WindowRowField.verdict)] as Verdict,
-    level: at(WindowRowField.level),
-    version: at(WindowRowField.version),
+    user: userNames[value(WindowRowField.user)] as string,
+    window: windowNames[value(WindowRowField.spec)] as string,
+    window_start: value(WindowRowField.start),
+    window_end: value(WindowRowField.end),
+    ips: value(WindowRowField.ips),
+    networks: value(WindowRowField.networks),
+    networks16: value(WindowRowField.networks16),
+    asns: value(WindowRowField.asns),
+    countries: value(WindowRowField.countries),
+    logins: value(WindowRowField.logins),
+    failures: value(WindowRowField.failures),
+    new_networks: value(WindowRowField.newNetworks),
+    first_login: value(WindowRowField.firstLogin),
+    last_login: value(WindowRowField.lastLogin),
+    verdict: VERDICTS[value(WindowRowField.verdict)] as Verdict,
+    level: value(WindowRowField.level),
+    version: value(WindowRowField.version),
   };
 }

@@ -39,6 +39,12 @@ export class FieldMapScanner {
   };
   /** The addresses of the key being looked up (one array, reused). */
   private readonly key: KeyAddresses = [0, 0, 0, 0];
+  /**
+   * The last look-up of a key in the loaded chunk (its user start, address start, result): the sink asks
+   * for a missed pair's entry twice (`rawEvent`, then `event` before adding it), answered once. Forgotten
+   * at every call that reaches the kernel otherwise (a scan's own look-ups move the slot `add` fills).
+   */
+  private lastFind: { key: KeyAddresses; entry: number } = { key: [-1, -1, -1, -1], entry: -1 };
 
   constructor() {
     this.kernel.init();
@@ -59,6 +65,7 @@ export class FieldMapScanner {
       this.userField = userField;
       this.ipField = ipField;
     } else kernel.clearHeader();
+    this.lastFind.key[0] = -1;
     this.chunkAt = kernel.chunkAddress(data.length);
     this.view().set(data, this.chunkAt);
     this.chunkData = data;
@@ -77,6 +84,7 @@ export class FieldMapScanner {
 
   /** Scans the lines of the loaded chunk from `from` to `end`; returns the start of the line it stopped at. */
   scan(from: number, end: number): number {
+    this.lastFind.key[0] = -1;
     return this.kernel.scan(from, end);
   }
 
@@ -111,13 +119,26 @@ export class FieldMapScanner {
   /** The entry of the user bytes `data[userStart, userEnd)` and address bytes `data[ipStart, ipEnd)`, or -1. */
   find(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number): number {
     const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
-    return this.kernel.find(at[0], at[1], at[2], at[3]);
+    const last = this.lastFind;
+    // Keys in the chunk have addresses of their own (a key copied to the scratch area does not): same place, same key.
+    const inChunk = data === this.chunkData;
+    const known = last.key;
+    if (inChunk && known[0] === at[0] && known[1] === at[1] && known[2] === at[2] && known[3] === at[3])
+      return last.entry;
+    const entry = this.kernel.find(at[0], at[1], at[2], at[3]);
+    known[0] = inChunk ? at[0] : -1;
+    known[1] = at[1];
+    known[2] = at[2];
+    known[3] = at[3];
+    last.entry = entry;
+    return entry;
   }
 
   /** Remembers the pair of the key `find` just missed; returns its entry. */
   add(data: Uint8Array, userStart: number, userEnd: number, ipStart: number, ipEnd: number, pair: number): number {
     const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
     const entry = this.kernel.add(at[0], at[1], at[2], at[3]);
+    this.lastFind.key[0] = -1;
     if (entry >= this.pairs.length) {
       const grown = new Int32Array(this.pairs.length * 2);
       grown.set(this.pairs);

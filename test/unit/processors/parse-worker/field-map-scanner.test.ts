@@ -58,6 +58,27 @@ describe("field-map scanner: the raw-bytes table", () => {
     );
   });
 
+  test("a key of the loaded chunk asked twice gets one answer, and a new chunk or an addition is looked up afresh", () => {
+    const table = new FieldMapScanner();
+    const chunk = (text: string) => Buffer.from(text);
+    const first = chunk("ann 192.0.2.7\n");
+    expect(table.load(first, "ann", 1, 2)).toBe(true);
+    expect(table.find(first, 0, 3, 4, 13)).toBe(-1);
+    expect(table.find(first, 0, 3, 4, 13)).toBe(-1);
+    const entry = table.add(first, 0, 3, 4, 13, 42);
+    expect(table.find(first, 0, 3, 4, 13)).toBe(entry);
+    // The same places in another chunk hold other bytes: not the key met before.
+    const second = chunk("bob 192.0.2.8\n");
+    table.load(second, "ann", 1, 2);
+    expect(table.find(second, 0, 3, 4, 13)).toBe(-1);
+    expect(table.find(second, 0, 2, 4, 13)).toBe(-1);
+    expect(table.add(second, 0, 3, 4, 13, 43)).toBe(entry + 1);
+    // Back to the first bytes at the same places: found, with its pair.
+    const third = chunk("ann 192.0.2.7\n");
+    table.load(third, "ann", 1, 2);
+    expect(table.pairOf(table.find(third, 0, 3, 4, 13))).toBe(42);
+  });
+
   test("the same bytes split differently between user and address are another key", () => {
     const table = new FieldMapScanner();
     const line = Buffer.from("ab c");
