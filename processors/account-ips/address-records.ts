@@ -1,6 +1,6 @@
 import type { AsnInfo } from "./asn-database.js";
 import type { AddressNetworks } from "./ip-networks.js";
-import { nextCapacity } from "./table-capacity.js";
+import { grownRows } from "./table-capacity.js";
 
 /** Where an address is: its networks, ASN and country (shared by every record of that address). */
 export type AddressLocation = AddressNetworks & AsnInfo;
@@ -65,11 +65,7 @@ export class AddressRecords {
     offset: number,
   ): number {
     const record = this.count;
-    if ((record + 1) * STRIDE > this.data.length) {
-      const grown = new Float64Array(nextCapacity(this.data.length / STRIDE, record + 1) * STRIDE);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    this.data = grownRows(this.data, STRIDE, record + 1);
     this.count = record + 1;
     const base = record * STRIDE;
     const data = this.data;

@@ -1,4 +1,4 @@
-import { grownColumn, nextCapacity } from "./table-capacity.js";
+import { grownColumn, grownRows, nextCapacity } from "./table-capacity.js";
 
 /** Addresses kept inside a window's own fields; a window with more moves them to sets. */
 const INLINE = 4;
@@ -134,11 +134,7 @@ export class OpenWindows {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.high++;
-      if ((slot + 1) * STRIDE > this.data.length) {
-        const grown = new Float64Array(nextCapacity(this.data.length / STRIDE, slot + 1) * STRIDE);
-        grown.set(this.data);
-        this.data = grown;
-      }
+      this.data = grownRows(this.data, STRIDE, slot + 1);
     }
     if (owner >= this.heads.length) {
       const before = this.heads.length;

@@ -12,3 +12,12 @@ export function grownColumn<Column extends Float64Array | Int32Array>(column: Co
   grown.set(column);
   return grown;
 }
+
+/**
+ * Rows of `stride` numbers each, in one array: `rows` holding what `data` held (returned as is when long
+ * enough), grown by `nextCapacity` rows.
+ */
+export function grownRows<Rows extends Float64Array>(data: Rows, stride: number, rows: number): Rows {
+  if (rows * stride <= data.length) return data;
+  return grownColumn(data, nextCapacity(data.length / stride, rows) * stride);
+}

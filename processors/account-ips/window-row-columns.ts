@@ -1,5 +1,5 @@
 import { type Verdict, VerdictSchema, type WindowRow } from "./rows.js";
-import { nextCapacity } from "./table-capacity.js";
+import { grownRows } from "./table-capacity.js";
 
 /**
  * The numbers of an `account_windows` row, at these offsets of its stretch of WINDOW_ROW_FIELDS numbers:
@@ -94,11 +94,7 @@ export class WindowRowColumns {
    */
   addRow(): number {
     const row = this.count;
-    if ((row + 1) * WINDOW_ROW_FIELDS > this.data.length) {
-      const grown = new Float64Array(nextCapacity(this.data.length / WINDOW_ROW_FIELDS, row + 1) * WINDOW_ROW_FIELDS);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    this.data = grownRows(this.data, WINDOW_ROW_FIELDS, row + 1);
     this.count = row + 1;
     return row * WINDOW_ROW_FIELDS;
   }
