@@ -252,7 +252,9 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        // While stopping, a batch is left to the next owner at once: waiting behind the final checkpoints
+        // would hold kafkajs' loop, which sends the heartbeats and rejoins a rebalancing group.
+        if (batch.messages.length === 0 || !isRunning() || isStale() || stopping) return;
         await exclusive(async () => {
           if (stopping) return;
           const partition = batch.partition;
@@ -321,6 +323,13 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     });
 
   const group = createGroupConsumer({ create: createConsumer, topic, configure, run: runWith, logger });
+  const pauseFetching = () => {
+    try {
+      group.current().pause([{ topic }]);
+    } catch (error) {
+      logger.debug({ err: String(error) }, "account-ips: pausing the consumer before stopping failed");
+    }
+  };
   try {
     await group.start();
   } catch (error) {
@@ -335,9 +344,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       clearInterval(timer);
       // Every partition this worker holds writes its open windows' latest counts (also those idle since the
       // last rebalance) and commits its offset while this worker is still a member of the group; batches
-      // arriving meanwhile are left to the next owner.
+      // arriving meanwhile are left to the next owner. Fetching pauses, but the consumer's loop goes on
+      // heartbeating, so a slow final checkpoint neither costs the membership nor blocks a rebalance.
+      stopping = true;
+      pauseFetching();
       await exclusive(async () => {
-        stopping = true;
         for (const partition of new Set([...assigned, ...states.keys()])) {
           await flush(partition, states.get(partition) ?? (await load(partition)), true);
         }

@@ -198,6 +198,25 @@ async function runScaledOut(
       30_000,
     );
     trace("shipped");
+    // Drained, as an operator stops a fleet: every record read and committed by every group. Duplicates
+    // (a stage replaying after the kill or a rebalance) may still be in flight after the counts are right.
+    let behind = "";
+    await waitFor(
+      async () => {
+        const drained = await vigil(["status", "--config", worker, "--format", "json"]);
+        if (drained.code !== 0) return false;
+        const lagging = (JSON.parse(drained.stdout) as { groups: { lag: number }[] }).groups.filter(
+          (row) => row.lag !== 0,
+        );
+        behind = JSON.stringify(lagging);
+        return lagging.length === 0;
+      },
+      "every group to read every record",
+      60_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; partitions behind: ${behind}`);
+    });
+    trace("drained");
     for (const child of workers) {
       if (child.signalCode === null) expect(await stopProcess(child), child.output().slice(-3000)).toBe(0);
     }
