@@ -8,7 +8,7 @@ import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.j
 import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
 import { encodeEventRow, encodeUnparsedRow } from "./mail-event-rows.js";
-import { type EncodedRows, encodeAccountRows, insertEncoded, joinBlocks, type RowsBlock } from "./mail-rows.js";
+import { blocksOf, type EncodedRows, encodeAccountRows, insertEncoded, type RowsBlock } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 import { loadStateFile, type PipelineState, stateFileText, writeFileAtomically } from "./state-file.js";
@@ -119,10 +119,10 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     const encoded = encodeAccountRows(changes);
     const rows: EncodedRows = {
       events: eventRows,
-      eventBlocks: joinBlocks(eventBlocks),
+      eventBlocks: blocksOf(eventBlocks),
       unparsed: unparsedRows,
       ...encoded,
-      windows: joinBlocks([...heldWindows, encoded.windows]),
+      windows: blocksOf([...heldWindows, encoded.windows]),
     };
     heldWindows = [];
     const snapshot = options.saveState === false ? null : processor.snapshot();

@@ -12,12 +12,14 @@ import { EVENT_COLUMNS, UNPARSED_COLUMNS } from "./mail-event-rows.js";
 export type RowsBlock = { bytes: Uint8Array; rows: number };
 export const NO_ROWS: RowsBlock = { bytes: new Uint8Array(0), rows: 0 };
 
-/** Native blocks of one table as one body (a Native stream is blocks one after the other). */
-export function joinBlocks(blocks: readonly RowsBlock[]): RowsBlock {
+/** Native blocks of one table, sent one after the other as one body (a Native stream is blocks in a row). */
+export type RowsBlocks = { blocks: readonly Uint8Array[]; rows: number };
+
+/** Blocks of one table as one insert's body: listed, not joined (no copy of the chunks' rows). */
+export function blocksOf(blocks: readonly RowsBlock[]): RowsBlocks {
   const filled = blocks.filter((block) => block.rows > 0);
-  if (filled.length <= 1) return filled[0] ?? NO_ROWS;
   return {
-    bytes: Buffer.concat(filled.map((block) => block.bytes)),
+    blocks: filled.map((block) => block.bytes),
     rows: filled.reduce((sum, block) => sum + block.rows, 0),
   };
 }
@@ -26,10 +28,10 @@ export function joinBlocks(blocks: readonly RowsBlock[]): RowsBlock {
 export type EncodedRows = {
   events: string[];
   /** More `mail_auth_events` rows, from the parse worker, as Native blocks. */
-  eventBlocks?: RowsBlock;
+  eventBlocks?: RowsBlocks;
   unparsed: string[];
   history: RowsBlock;
-  windows: RowsBlock;
+  windows: RowsBlock | RowsBlocks;
   alerts: string[];
 };
 
@@ -87,7 +89,7 @@ const WINDOW_LAYOUT = [
 export const HISTORY_COLUMNS = HISTORY_LAYOUT.map((column) => column.name);
 const WINDOW_COLUMNS = WINDOW_LAYOUT.map((column) => column.name);
 
-export function encodeAccountRows(changes: Changes): Pick<EncodedRows, "history" | "windows" | "alerts"> {
+export function encodeAccountRows(changes: Changes): { history: RowsBlock; windows: RowsBlock; alerts: string[] } {
   // Columns of Native blocks: a few hundred thousand rows at the end of an import, no string per value
   // or row here and no text for the store to parse.
   const history = new NativeRows(HISTORY_LAYOUT);
@@ -132,9 +134,15 @@ export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows,
     measuredInsert(metrics, table, lines.length, () =>
       insertTsvRows(client, { table, columns, rows: lines, settings }),
     );
-  const writeBlocks = (table: string, columns: readonly string[], block: RowsBlock) =>
+  const writeBlocks = (table: string, columns: readonly string[], block: RowsBlock | RowsBlocks) =>
     measuredInsert(metrics, table, block.rows, () =>
-      insertNativeBlocks(client, { table, columns, blocks: [block.bytes], rows: block.rows, settings }),
+      insertNativeBlocks(client, {
+        table,
+        columns,
+        blocks: "blocks" in block ? block.blocks : [block.bytes],
+        rows: block.rows,
+        settings,
+      }),
     );
   await Promise.all([
     write("mail_auth_events", EVENT_COLUMNS, rows.events),

@@ -135,7 +135,7 @@ export async function startChdbHttpServer(options: {
         return { ...statement, result };
       };
       // An insert's body waits in a file for the engine to read it.
-      const { sql, format, result } = isInsert ? await insertFiles.with(body, execute) : await execute();
+      const { sql, format, result } = isInsert ? await insertFiles.with([body], execute) : await execute();
       if (process.env.VIGIL_STORE_TRACE) {
         process.stderr.write(
           `${new Date().toISOString()} waited ${began - queued} ms, ran ${Date.now() - began} ms: ${sql.slice(0, 120).replace(/\s+/g, " ")}\n`,

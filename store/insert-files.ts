@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -20,18 +20,36 @@ export class InsertFiles {
   }
 
   /**
-   * Writes `bytes` to a new file, runs `insert` with its path, and removes the file whatever happens. The
-   * file is written at once (into the page cache: milliseconds), so the insert has started when this
-   * returns its promise, and the caller's thread can work while the store inserts.
+   * Writes `parts` one after the other to a new file (never joined in memory first), runs `insert` with
+   * its path, and removes the file whatever happens. The file is written at once (into the page cache:
+   * milliseconds), so the insert has started when this returns its promise, and the caller's thread can
+   * work while the store inserts.
    */
-  async with<T>(bytes: Uint8Array, insert: (path: string) => Promise<T>): Promise<T> {
+  async with<T>(parts: readonly Uint8Array[], insert: (path: string) => Promise<T>): Promise<T> {
     const path = join(this.folder, `${process.pid}-${this.sequence++}`);
-    writeFileSync(path, bytes);
+    try {
+      writeParts(path, parts);
+    } catch (error) {
+      rmSync(path, { force: true });
+      throw error;
+    }
     try {
       return await insert(path);
     } finally {
       rmSync(path, { force: true });
     }
+  }
+}
+
+function writeParts(path: string, parts: readonly Uint8Array[]): void {
+  const fd = openSync(path, "w");
+  try {
+    for (const part of parts) {
+      for (let written = 0; written < part.length; )
+        written += writeSync(fd, part, written, part.length - written);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

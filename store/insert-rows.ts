@@ -62,7 +62,7 @@ async function sendEncoded(
   },
   retry: { attempts?: number; firstDelayMs?: number },
 ): Promise<void> {
-  const body = batch.body.length === 1 ? (batch.body[0] as Uint8Array) : Buffer.concat(batch.body);
+  const body = batch.body;
   const raw = rawInsertOf(client);
   const attempts = retry.attempts ?? ATTEMPTS;
   let delay = retry.firstDelayMs ?? FIRST_DELAY_MS;
@@ -82,7 +82,7 @@ async function sendEncoded(
         // The client's insert takes text formats only; exec sends any body after the statement.
         const result = await client.exec({
           query: `INSERT INTO ${batch.table} (${batch.columns.join(", ")}) FORMAT Native`,
-          values: Readable.from([body], { objectMode: false }),
+          values: Readable.from(body, { objectMode: false }),
           ...(batch.settings === undefined ? {} : { clickhouse_settings: batch.settings }),
         });
         result.stream.resume();
@@ -91,7 +91,7 @@ async function sendEncoded(
       }
       await client.insert({
         table: batch.table,
-        values: Readable.from([body], { objectMode: false }),
+        values: Readable.from(body, { objectMode: false }),
         format: "TabSeparated",
         columns: [...batch.columns] as [string, ...string[]],
         ...(batch.settings === undefined ? {} : { clickhouse_settings: batch.settings }),

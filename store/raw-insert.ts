@@ -3,7 +3,8 @@ import type { ClickHouseClient } from "@clickhouse/client";
 /** An insert that hands encoded rows to the engine as they are (chDB: through a file, see chdb-file-insert.ts). */
 export type RawInsert = (params: {
   table: string;
-  values: Uint8Array;
+  /** The body in parts, sent one after the other (never joined in memory). */
+  values: readonly Uint8Array[];
   format: "TabSeparated" | "Native";
   columns: readonly string[];
   settings?: Record<string, string | number>;
