@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { createChdbConnection } from "chdb/connection";
 import { chdbFileInsert } from "./chdb-file-insert.js";
 import { registerRawInsert } from "./raw-insert.js";
@@ -30,6 +30,9 @@ export function createStoreClient(options: StoreOptions): ClickHouseClient {
       username,
       password,
       request_timeout: 120_000,
+      // Every failed request reaches the caller, who names it with what to do; the client's own log of the
+      // same failure (a multi-line dump of its arguments) would come first and bury that message.
+      log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: "60000" },
     });
   }

@@ -81,6 +81,9 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
     },
     async close() {
       failure ??= new Error("parse worker closed");
+      // An idle worker is unref'd: without this, the process could end before the worker has (a caller
+      // awaiting this close would never go on: a failed import ended with exit code 13 and no message).
+      worker.ref();
       await worker.terminate();
     },
   };

@@ -18,7 +18,19 @@ describe("vigil backfill: mistakes are named, with what to do", () => {
 
   test("a missing file names the file", async () => {
     const result = await vigil(["backfill", "--data", join(dir, "data"), join(dir, "missing.log")]);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(`cannot read ${join(dir, "missing.log")}`);
+  });
+
+  test("a ClickHouse server that cannot be reached is named, with what to do, and the import ends", async () => {
+    // Port 9 (discard) has no listener here: the connection is refused at once.
+    const config = join(dir, "unreachable.yaml");
+    writeFileSync(config, "clickhouse:\n  url: http://127.0.0.1:9\n");
+    const result = await vigil(["backfill", "--config", config, "--data", join(dir, "data-unreachable"), file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("vigil: migrating the store: connect ECONNREFUSED 127.0.0.1:9");
+    expect(result.stderr).toContain("what to do: check that the ClickHouse URL in the config is reachable");
+    // Only Vigil's message: the client library's own dump of the failed request is not printed.
+    expect(result.stderr).not.toContain("@clickhouse/client");
   });
 });
