@@ -10,10 +10,11 @@ import { listAlerts } from "../store/queries/list-alerts.js";
 import { topAccounts } from "../store/queries/top-accounts.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
-import { describeStore, openPipeline } from "./open-pipeline.js";
+import { openPipeline } from "./open-pipeline.js";
 import { parsePositiveInt } from "./output-format.js";
 import { formatTable, formatTime } from "./print-table.js";
 import { runAction } from "./run-action.js";
+import { describeStore } from "./store-location.js";
 
 const DAY = 86_400_000;
 

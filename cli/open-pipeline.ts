@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { loadAsnDatabase } from "../processors/account-ips/asn-database.js";
 import type { AlertRow } from "../processors/account-ips/rows.js";
@@ -8,6 +7,7 @@ import { createLogger, type Logger } from "../runtime/logger.js";
 import { createMetrics, type Metrics } from "../runtime/metrics.js";
 import type { VigilConfig } from "../schemas/config.js";
 import { openStore } from "./open-store.js";
+import { statePathOf } from "./store-location.js";
 
 export type OpenPipeline = { pipeline: MailPipeline; client: ClickHouseClient; logger: Logger; metrics: Metrics };
 
@@ -30,16 +30,4 @@ export async function openPipeline(
     ...(options.onAlert === undefined ? {} : { onAlert: options.onAlert }),
   });
   return { pipeline, client, logger, metrics };
-}
-
-/** The pipeline's state file (checkpoints and aggregation state) in the data folder. */
-export function statePathOf(config: VigilConfig): string {
-  return join(config.data, "state.json");
-}
-
-/** Where the results went, in words. */
-export function describeStore(config: VigilConfig): string {
-  return config.clickhouse === undefined
-    ? `chDB (embedded ClickHouse) in ${join(config.data, "chdb")}`
-    : config.clickhouse.url;
 }

@@ -12,10 +12,10 @@ import { createStageMetrics } from "../runtime/stage-metrics.js";
 import { withGlobalOptions } from "./global-options.js";
 import { requireKafka } from "./kafka.js";
 import { loadConfig } from "./load-config.js";
-import { describeStore } from "./open-pipeline.js";
 import { openStore } from "./open-store.js";
 import { runService } from "./run-action.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
+import { describeStore } from "./store-location.js";
 
 const SHUTDOWN_TIMEOUT_MS = 45_000;
 

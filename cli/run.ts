@@ -9,11 +9,12 @@ import { parseDuration } from "../runtime/duration.js";
 import { InputError } from "../runtime/errors.js";
 import { withGlobalOptions } from "./global-options.js";
 import { loadConfig } from "./load-config.js";
-import { describeStore, openPipeline } from "./open-pipeline.js";
+import { openPipeline } from "./open-pipeline.js";
 import { formatAlertLine } from "./print-alert.js";
 import { runService } from "./run-action.js";
 import { startWebWork, webSources } from "./run-web.js";
 import { serveMetricsIfAsked, withMetricsOptions } from "./serve-metrics.js";
+import { describeStore } from "./store-location.js";
 
 export function runCommand(): Command {
   return withMetricsOptions(withGlobalOptions(new Command("run")))

@@ -40,10 +40,12 @@ export const PARSE_AHEAD = 6;
  */
 export async function importMailFiles(deps: {
   /**
-   * The pipeline, or its opening: with the positions already known (`positions`, from the state file),
-   * the files are read and parsed while the store opens, and the aggregation begins once it is open.
+   * The pipeline, its opening, or how to open it: with the positions already known (`positions`, from the
+   * state file), the files are read and parsed while the store opens, and the aggregation begins once it is
+   * open. A function is called once the first chunks are with the parse worker (this thread would wait for
+   * them otherwise), or when the pipeline is needed, whichever comes first.
    */
-  pipeline: MailPipeline | Promise<MailPipeline>;
+  pipeline: MailPipeline | Promise<MailPipeline> | (() => Promise<MailPipeline>);
   /** Where earlier runs got to, by source id (the pipeline's `positions` when not given). */
   positions?: ReadonlyMap<string, SourcePosition>;
   config: VigilConfig;
@@ -54,17 +56,25 @@ export async function importMailFiles(deps: {
   worker?: MailParseWorker;
 }): Promise<ImportedFile[]> {
   const { config } = deps;
-  const opening = Promise.resolve(deps.pipeline);
-  opening.catch(() => undefined); // awaited below, where a failure surfaces
+  let opening: Promise<MailPipeline> | null = null;
+  const startOpening = (): Promise<MailPipeline> => {
+    if (opening === null) {
+      const given = deps.pipeline;
+      opening = typeof given === "function" ? given() : Promise.resolve(given);
+      opening.catch(() => undefined); // awaited where the pipeline is needed, where a failure surfaces
+    }
+    return opening;
+  };
+  if (typeof deps.pipeline !== "function") startOpening();
   const imported: ImportedFile[] = [];
   const sourceIds: string[] = [];
   for (const file of deps.files) sourceIds.push(await readSourceId(file.path));
-  const positions = deps.positions ?? (await opening).positions;
+  const positions = deps.positions ?? (await startOpening()).positions;
   let open: MailPipeline | null = null;
   /** The pipeline once open, with every file declared before the first chunk is aggregated (windows stay open until all of them are past). */
   const pipelineNow = async (): Promise<MailPipeline> => {
     if (open !== null) return open;
-    const pipeline = await opening;
+    const pipeline = await startOpening();
     for (const sourceId of sourceIds) {
       pipeline.beginSource(sourceId);
       pipeline.resumeSource(sourceId);
@@ -111,9 +121,11 @@ export async function importMailFiles(deps: {
     }
   }
   try {
-    for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD, () =>
-      open?.foldPending(),
-    )) {
+    const whileWaiting = () => {
+      if (open === null) void startOpening();
+      else open.foldPending();
+    };
+    for await (const { parsed, meta: position } of parsedInOrder(worker, chunksToParse(), PARSE_AHEAD, whileWaiting)) {
       const pipeline = await pipelineNow();
       pipeline.processParsed(parsed, position);
       sinceClosing += parsed.lines;
