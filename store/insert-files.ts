@@ -45,8 +45,7 @@ function writeParts(path: string, parts: readonly Uint8Array[]): void {
   const fd = openSync(path, "w");
   try {
     for (const part of parts) {
-      for (let written = 0; written < part.length; )
-        written += writeSync(fd, part, written, part.length - written);
+      for (let written = 0; written < part.length; ) written += writeSync(fd, part, written, part.length - written);
     }
   } finally {
     closeSync(fd);
