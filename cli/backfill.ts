@@ -52,14 +52,16 @@ async function backfill(
     }
   }
   const quiet = options.quietAlerts === true;
-  // The files are read and parsed first, and the store opens (its modules load, the engine starts, tables
-  // migrate) while the worker parses the first chunks: where earlier runs got to is in the state file.
+  // The files are read and parsed first, and the store opens (its modules load, the engine starts) while the
+  // worker parses the first chunks; the aggregation goes on while the tables migrate (the first commit waits
+  // for them). Where earlier runs got to is in the state file, read first.
   const saved = loadStateFile(statePathOf(config));
   const positions = new Map((saved?.positions ?? []).map((position) => [position.sourceId, position]));
   let opening = null as Promise<OpenPipeline> | null;
   const open = (): Promise<OpenPipeline> =>
     (opening ??= import("./open-pipeline.js").then(({ openPipeline }) =>
       openPipeline(config, {
+        migrating: "meanwhile",
         verbose: options.verbose === true,
         saved,
         onAlert: (alert) => {

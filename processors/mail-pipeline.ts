@@ -54,6 +54,8 @@ export type MailPipelineDeps = {
   logger: Logger;
   metrics: Metrics;
   statePath: string;
+  /** Settles once the store can take rows (migrated): every commit waits for it. Ready when not given. */
+  storeReady?: Promise<void>;
   /** The state file's content when the caller read it already (`loadStateFile(statePath)`); read here otherwise. */
   saved?: PipelineState | null;
   onAlert?: (alert: AlertRow) => void;
@@ -104,6 +106,7 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
   };
 
   const doCommit = async (options: { closeAll?: boolean; saveState?: boolean; final?: boolean }) => {
+    await deps.storeReady;
     // Everything below is taken in one synchronous step, so the rows written and
     // the state saved describe the same set of lines, whatever arrives meanwhile.
     // A commit that saves no state writes only the last rows of the windows that closed: changed records
