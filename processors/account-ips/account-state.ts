@@ -46,8 +46,6 @@ export type AccountState = {
   dirtyRecords: number[];
   /** Window slots that gained an address since the last collection. */
   dirtyWindows: number[];
-  /** No open window ends before this: closing windows needs no scan until the watermark passes it. */
-  earliestEnd: number;
 };
 
 export function createAccountState(windowNames: readonly string[]): AccountState {
@@ -72,7 +70,6 @@ export function createAccountState(windowNames: readonly string[]): AccountState
     pendingAlerts: [],
     dirtyRecords: [],
     dirtyWindows: [],
-    earliestEnd: Number.POSITIVE_INFINITY,
   };
 }
 

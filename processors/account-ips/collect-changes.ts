@@ -43,13 +43,21 @@ export type CollectContext = {
  *   moved), and every window closing, once more if anything changed since its
  *   last row; a window's logins and failures are therefore current at the
  *   latest when it closes;
- * - closed windows leave memory. All users are visited only when the
- *   watermark has passed the end of the earliest open window.
+ * - closed windows leave memory. Closing visits only the windows whose end
+ *   the watermark has passed (the open windows are indexed by end); every
+ *   user is visited only to flush the open windows (`flushOpen`).
  */
 export function collectChanges(state: AccountState, context: CollectContext): Changes {
   flushSourceWatermark(state);
   const closedOnly = context.closedOnly === true;
-  const windowRows = new WindowRowColumns(state.userNames, state.windowNames);
+  const windows = state.windows;
+  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
+  // At most a row per open window that gained an address (the dirty list also names windows closed since),
+  // and one per window that closes or is flushed.
+  const mostRows =
+    (closedOnly ? 0 : Math.min(state.dirtyWindows.length, windows.openCount)) +
+    (context.flushOpen === true ? windows.openCount : windows.countEndingBy(closeBefore));
+  const windowRows = new WindowRowColumns(state.userNames, state.windowNames, mostRows);
   const changes: Changes = {
     history: [],
     windowRows,
@@ -59,40 +67,26 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
     alerts: closedOnly ? [] : state.pendingAlerts,
   };
   if (!closedOnly) collectChanged(state, context, changes);
-  const windows = state.windows;
   const emit = (slot: number) => {
     windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
     context.describeWindow.into(state, slot, windowRows);
   };
 
-  const closeBefore = context.closeAll === true ? Number.POSITIVE_INFINITY : context.watermark - context.lateness;
-  if (closeBefore >= state.earliestEnd || context.flushOpen === true) {
-    let earliestEnd = Number.POSITIVE_INFINITY;
-    const owners = state.userNames.length * state.windowCount;
-    let current = -1;
-    let currentClosed = false;
-    const closing = (slot: number): boolean => {
-      const end = windows.field(slot, WindowField.end);
+  if (closeBefore >= windows.earliestEnd())
+    windows.closeEndingBy(closeBefore, (slot) => {
+      // Still queued only after a closing-only collection: its last row is written now, with the rest.
       const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
-      if (end <= closeBefore) {
-        // Still queued only after a closing-only collection: its last row is written now, with the rest.
-        if (changed || windows.field(slot, WindowField.queued) === 1) emit(slot);
-        windows.setField(slot, WindowField.queued, 0);
-        if (slot === current) currentClosed = true;
-        return true;
-      }
-      if (context.flushOpen === true && changed) emit(slot);
-      if (end < earliestEnd) earliestEnd = end;
-      return false;
-    };
+      if (changed || windows.field(slot, WindowField.queued) === 1) emit(slot);
+      windows.setField(slot, WindowField.queued, 0);
+      const owner = windows.field(slot, WindowField.user) * state.windowCount + windows.field(slot, WindowField.spec);
+      if (state.currentWindow[owner] === slot) state.currentWindow[owner] = -1;
+    });
+  if (context.flushOpen === true) {
+    const owners = state.userNames.length * state.windowCount;
     for (let owner = 0; owner < owners; owner++) {
-      if (windows.newest(owner) < 0) continue;
-      current = state.currentWindow[owner] as number;
-      currentClosed = false;
-      windows.closeWhere(owner, closing);
-      if (currentClosed) state.currentWindow[owner] = -1;
+      for (let slot = windows.newest(owner); slot >= 0; slot = windows.field(slot, WindowField.next))
+        if (windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events)) emit(slot);
     }
-    state.earliestEnd = earliestEnd;
   }
   return changes;
 }

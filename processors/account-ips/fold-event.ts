@@ -100,7 +100,6 @@ export function foldLogin(
           continue;
         }
         slot = windows.open(key, user, spec, start, start + size);
-        if (start + size < state.earliestEnd) state.earliestEnd = start + size;
       }
       state.currentWindow[key] = slot;
     }

@@ -34,6 +34,8 @@ export const WindowField = {
 type Field = (typeof WindowField)[keyof typeof WindowField];
 /** How many numbers `WindowField` names (`copyFields` copies them). */
 export const WINDOW_FIELDS = 15;
+/** Where a window keeps its owner (not a `WindowField`: no reader of a window's numbers needs it). */
+const OWNER = 15;
 const INLINE_RECORDS = 16;
 const INLINE_NETWORKS = INLINE_RECORDS + INLINE;
 const STRIDE = 24;
@@ -64,6 +66,13 @@ export class OpenWindows {
    * to the next older one. An owner has one to a few open windows: a short walk, no Map per owner.
    */
   private heads = new Int32Array(0);
+  /**
+   * The ends of the open windows, ascending, and each end's slots in the order opened: closing the
+   * windows the watermark has passed visits those only, not every owner (tens of thousands of them, every
+   * hour of event time, for the few windows whose hour is over).
+   */
+  private readonly ends: number[] = [];
+  private readonly slotsByEnd = new Map<number, number[]>();
   /** Open windows right now: every slot handed out but the freed ones. */
   get openCount(): number {
     return this.high - this.free.length;
@@ -94,21 +103,51 @@ export class OpenWindows {
     return slots.reverse();
   }
 
-  /** Closes the owner's windows `shouldClose` picks (after it has seen them); the others stay, in order. */
-  closeWhere(owner: number, shouldClose: (slot: number) => boolean): void {
-    let previous = -1;
-    let slot = this.newest(owner);
-    while (slot >= 0) {
-      const next = this.data[slot * STRIDE + WindowField.next] as number;
-      if (shouldClose(slot)) {
-        if (previous < 0) this.heads[owner] = next;
-        else this.data[previous * STRIDE + WindowField.next] = next;
-        this.release(slot);
-      } else {
-        previous = slot;
-      }
-      slot = next;
+  /** The earliest end of an open window (+Infinity when none is open). */
+  earliestEnd(): number {
+    return this.ends[0] ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** How many open windows end at or before `limit`. */
+  countEndingBy(limit: number): number {
+    let count = 0;
+    for (const end of this.ends) {
+      if (end > limit) break;
+      count += (this.slotsByEnd.get(end) as number[]).length;
     }
+    return count;
+  }
+
+  /**
+   * Closes every window that ends at or before `limit`: by end, each end's windows in the order opened.
+   * `visit` sees each window before it closes (and must not open or close any).
+   */
+  closeEndingBy(limit: number, visit: (slot: number) => void): void {
+    let closedEnds = 0;
+    for (; closedEnds < this.ends.length; closedEnds++) {
+      const end = this.ends[closedEnds] as number;
+      if (end > limit) break;
+      const slots = this.slotsByEnd.get(end) as number[];
+      this.slotsByEnd.delete(end);
+      for (const slot of slots) {
+        visit(slot);
+        this.unlink(slot);
+        this.release(slot);
+      }
+    }
+    this.ends.splice(0, closedEnds);
+  }
+
+  /** Takes a window out of its owner's list (a short walk from the newest: an owner has a few open windows). */
+  private unlink(slot: number): void {
+    const data = this.data;
+    const owner = data[slot * STRIDE + OWNER] as number;
+    const next = data[slot * STRIDE + WindowField.next] as number;
+    let previous = -1;
+    for (let at = this.heads[owner] as number; at !== slot; at = data[at * STRIDE + WindowField.next] as number)
+      previous = at;
+    if (previous < 0) this.heads[owner] = next;
+    else data[previous * STRIDE + WindowField.next] = next;
   }
 
   field(slot: number, field: Field): number {
@@ -157,6 +196,8 @@ export class OpenWindows {
     data[base + WindowField.emittedEvents] = -1;
     data[base + WindowField.user] = user;
     data[base + WindowField.spec] = spec;
+    data[base + OWNER] = owner;
+    this.indexByEnd(slot, end);
     // Into the owner's list by start, newest first (in-order lines always open the newest: the head).
     let previous = -1;
     let after = this.heads[owner] as number;
@@ -169,6 +210,19 @@ export class OpenWindows {
     else data[previous * STRIDE + WindowField.next] = slot;
     this.many[slot] = undefined;
     return slot;
+  }
+
+  private indexByEnd(slot: number, end: number): void {
+    const slots = this.slotsByEnd.get(end);
+    if (slots !== undefined) {
+      slots.push(slot);
+      return;
+    }
+    this.slotsByEnd.set(end, [slot]);
+    // Ends arrive mostly in order: the place is found from the back.
+    let at = this.ends.length;
+    while (at > 0 && (this.ends[at - 1] as number) > end) at--;
+    this.ends.splice(at, 0, end);
   }
 
   private release(slot: number): void {

@@ -165,7 +165,6 @@ export function restoreState(
       windows.setField(slot, WindowField.events, w.events);
       windows.setField(slot, WindowField.alertedLevel, w.alerted);
       windows.setField(slot, WindowField.emittedEvents, w.emitted);
-      if (w.e < state.earliestEnd) state.earliestEnd = w.e;
     }
   }
   state.sourceWatermarks = new Map(snapshot.sources);

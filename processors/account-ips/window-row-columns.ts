@@ -62,11 +62,17 @@ export class WindowRowColumns {
   count = 0;
   private data = new Float64Array(0);
 
-  /** `userNames` and `windowNames` name the ids in the rows (the state's lists, which only grow). */
+  /**
+   * `userNames` and `windowNames` name the ids in the rows (the state's lists, which only grow); room for
+   * `expectedRows` is made at once (a collection knows how many rows it can write at most: no growing copy).
+   */
   constructor(
     private readonly userNames: readonly string[],
     private readonly windowNames: readonly string[],
-  ) {}
+    expectedRows = 0,
+  ) {
+    if (expectedRows > 0) this.data = new Float64Array(expectedRows * WINDOW_ROW_FIELDS);
+  }
 
   /** Columns holding `rows`, with their own lists of names (rows made elsewhere than by a collection). */
   static of(rows: readonly WindowRow[]): WindowRowColumns {
