@@ -41,27 +41,55 @@ export function foldParsedChunks(
   let events = 0;
   for (const chunk of chunks) events += chunk.events;
   growScratch(events);
-  const userOfEvent = scratch.userOfEvent;
-  // Users first, in line order (as folding line by line numbers them).
+  numberUsers(state, chunks, names, known.users, scratch.userOfEvent);
+  const batch = groupedByUser(chunks, scratch.userOfEvent, state.userNames.length);
+  const alertsBefore = state.pendingAlerts.length;
+  const alertEvents: number[] = [];
+  foldGrouped(state, batch, events, names, known.records, first.sourceId, context, alertEvents);
+  if (alertEvents.length > 1) inLineOrder(state, alertsBefore, alertEvents);
+}
+
+// The loops below are functions of their own, each small: V8 compiles (and, when a path is first taken
+// late, compiles again) each one alone, not one large function holding them all.
+
+/** Each event's user (in line order: users are numbered in the order first met, as folding line by line does). */
+function numberUsers(
+  state: AccountState,
+  chunks: readonly ParsedMailChunk[],
+  names: ParsedPairNames,
+  usersOfPairs: Int32Array,
+  userOfEvent: Int32Array,
+): void {
   let index = 0;
   for (const chunk of chunks) {
     const pairs = chunk.pairs;
     for (let event = 0; event < chunk.events; event++, index++) {
       const pair = pairs[event] as number;
-      let user = known.users[pair] as number;
-      if (user < 0) {
-        const name = names.users[pair] as string;
-        user = state.userIds.get(name) ?? addUser(state, name);
-        known.users[pair] = user;
-      }
+      let user = usersOfPairs[pair] as number;
+      if (user < 0) user = numberUser(state, names, usersOfPairs, pair);
       userOfEvent[index] = user;
     }
   }
-  const batch = groupedByUser(chunks, userOfEvent, state.userNames.length);
+}
 
-  const alertsBefore = state.pendingAlerts.length;
-  const alertEvents: number[] = [];
-  const records = known.records;
+function numberUser(state: AccountState, names: ParsedPairNames, usersOfPairs: Int32Array, pair: number): number {
+  const name = names.users[pair] as string;
+  const user = state.userIds.get(name) ?? addUser(state, name);
+  usersOfPairs[pair] = user;
+  return user;
+}
+
+/** Folds a batch grouped by user; `alertEvents` gets the batch position of the event behind each alert raised. */
+function foldGrouped(
+  state: AccountState,
+  batch: GroupedEvents,
+  events: number,
+  names: ParsedPairNames,
+  records: Int32Array,
+  sourceId: string,
+  context: FoldContext,
+  alertEvents: number[],
+): void {
   const { ts, offsets, success, pairs, users, lines } = batch;
   for (let position = 0; position < events; position++) {
     const pair = pairs[position] as number;
@@ -69,18 +97,34 @@ export function foldParsedChunks(
     const offset = offsets[position] as number;
     const user = users[position] as number;
     let record = records[pair] as number;
-    if (record < 0) {
-      const address = names.addressOfPair[pair] as number;
-      const ip = names.addresses[address] as string;
-      record = findRecord(state, user, ip);
-      if (record < 0) record = newRecord(state, user, ip, time, offset, context, names.locations[address]);
-      records[pair] = record;
-    }
+    if (record < 0) record = recordOfNewPair(state, names, records, pair, user, time, offset, context);
     const alerts = state.pendingAlerts.length;
-    foldLogin(state, user, record, time, success[position] === 1, first.sourceId, offset, context);
-    for (let added = alerts; added < state.pendingAlerts.length; added++) alertEvents.push(lines[position] as number);
+    foldLogin(state, user, record, time, success[position] === 1, sourceId, offset, context);
+    if (state.pendingAlerts.length !== alerts) noteAlerts(state, alerts, alertEvents, lines[position] as number);
   }
-  if (alertEvents.length > 1) inLineOrder(state, alertsBefore, alertEvents);
+}
+
+/** The record of a pair this state meets for the first time under this numbering (found by name, or new). */
+function recordOfNewPair(
+  state: AccountState,
+  names: ParsedPairNames,
+  records: Int32Array,
+  pair: number,
+  user: number,
+  time: number,
+  offset: number,
+  context: FoldContext,
+): number {
+  const address = names.addressOfPair[pair] as number;
+  const ip = names.addresses[address] as string;
+  let record = findRecord(state, user, ip);
+  if (record < 0) record = newRecord(state, user, ip, time, offset, context, names.locations[address]);
+  records[pair] = record;
+  return record;
+}
+
+function noteAlerts(state: AccountState, from: number, alertEvents: number[], line: number): void {
+  for (let added = from; added < state.pendingAlerts.length; added++) alertEvents.push(line);
 }
 
 /** The state's pair columns for a numbering (reset when the worker or the state is new), long enough for `count` pairs. */
