@@ -139,6 +139,52 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     return unparsed === null ? SKIPPED : { kind: "unparsed", reason: unparsed };
   };
 
+  /**
+   * The lines the scan kernel takes from `lineStart` on, handed to the sink in runs of one second, and the
+   * lines of its output the sink could not take read in TypeScript; returns where the kernel stopped, the
+   * lines it skipped in `kernelSkipped`. A function of its own: V8 compiles it apart from the line loop.
+   */
+  let kernelSkipped = 0;
+  const takeKernelLines = (
+    data: Buffer,
+    startOffset: number,
+    sink: MailChunkSink,
+    scanner: FieldMapScanner,
+    fieldMap: FieldMapParser,
+    words: Uint32Array | null,
+    lineStart: number,
+  ): number => {
+    // The kernel reads the lines it can; this loop reads the line it stopped at.
+    const stop = scanner.scan(lineStart, data.length);
+    kernelSkipped = scanner.skipped;
+    const emitted = scanner.emitted;
+    // The emitted lines are under the header set before the scan, or another second of its minute.
+    const envelope = lastEnvelope;
+    const clock = lastClock;
+    const host = envelope === null || envelope.host === "" ? defaultHost : envelope.host;
+    const fields = constants as FieldMapConstants;
+    let index = 0;
+    while (envelope !== null && index < emitted) {
+      const { lineStarts, entries, seconds } = scanner.emittedLines();
+      // A run of lines of one second (of the whole output without a clock), at that second's time.
+      let runEnd = emitted;
+      let ts = envelope.ts;
+      if (clock !== null) {
+        const second = seconds[index] as number;
+        runEnd = index + 1;
+        while (runEnd < emitted && seconds[runEnd] === second) runEnd++;
+        ts = clock.base + second * 1000;
+      }
+      index += sink.rawEvents?.(lineStarts, entries, index, runEnd, startOffset, ts, host, fields) ?? 0;
+      if (index === runEnd) continue;
+      // Read in TypeScript (it may grow the module's memory: the views are taken again above).
+      const at = lineStarts[index] as number;
+      readFieldMapLine(fieldMap, data, words, at, data.indexOf(10, at), startOffset, sink, scanner);
+      index += 1;
+    }
+    return stop;
+  };
+
   const parseChunk = (data: Buffer, startOffset: number, sink: MailChunkSink): void => {
     // Where each needle next occurs: one forward scan per needle over the chunk.
     const next = needleBuffers.map((needle) => data.indexOf(needle));
@@ -152,35 +198,8 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     let lineStart = 0;
     while (lineStart < data.length) {
       if (scanner !== undefined && fieldMap !== null) {
-        // The kernel reads the lines it can; this loop reads the line it stopped at.
-        const stop = scanner.scan(lineStart, data.length);
-        skipped += scanner.skipped;
-        const emitted = scanner.emitted;
-        // The emitted lines are under the header set before the scan, or another second of its minute.
-        const envelope = lastEnvelope;
-        const clock = lastClock;
-        const host = envelope === null || envelope.host === "" ? defaultHost : envelope.host;
-        const fields = constants as FieldMapConstants;
-        let index = 0;
-        while (envelope !== null && index < emitted) {
-          const { lineStarts, entries, seconds } = scanner.emittedLines();
-          // A run of lines of one second (of the whole output without a clock), at that second's time.
-          let runEnd = emitted;
-          let ts = envelope.ts;
-          if (clock !== null) {
-            const second = seconds[index] as number;
-            runEnd = index + 1;
-            while (runEnd < emitted && seconds[runEnd] === second) runEnd++;
-            ts = clock.base + second * 1000;
-          }
-          index += sink.rawEvents?.(lineStarts, entries, index, runEnd, startOffset, ts, host, fields) ?? 0;
-          if (index === runEnd) continue;
-          // Read in TypeScript (it may grow the module's memory: the views are taken again above).
-          const at = lineStarts[index] as number;
-          readFieldMapLine(fieldMap, data, words, at, data.indexOf(10, at), startOffset, sink, scanner);
-          index += 1;
-        }
-        lineStart = stop;
+        lineStart = takeKernelLines(data, startOffset, sink, scanner, fieldMap, words, lineStart);
+        skipped += kernelSkipped;
         if (lineStart >= data.length) break;
       }
       let lineEnd = data.indexOf(10, lineStart);
