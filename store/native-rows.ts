@@ -165,7 +165,44 @@ export class NativeRows {
     return this;
   }
 
-  /** Ends `count` rows written column by column (`repeat`, `encodedEach`, `numbersEach`). */
+  /**
+   * `count` values of the next number column read from rows of `stride` numbers: `values[first + k * stride]`
+   * for row `k`, divided by `divisor` and rounded down when it is not 1 (milliseconds to seconds).
+   */
+  numbersStrided(values: Float64Array, first: number, stride: number, count: number, divisor = 1): this {
+    const column = this.columns[this.next++];
+    if (!(column instanceof NumberColumn)) throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
+    const target = column.reserve(count);
+    let at = column.rows;
+    if (divisor === 1) for (let row = 0; row < count; row++) target[at++] = values[first + row * stride] as number;
+    else
+      for (let row = 0; row < count; row++)
+        target[at++] = Math.floor((values[first + row * stride] as number) / divisor);
+    column.rows = at;
+    return this;
+  }
+
+  /** `count` values of the next number column, `numberOf(k)` for row `k`. */
+  numbersOf(count: number, numberOf: (row: number) => number): this {
+    const column = this.columns[this.next++];
+    if (!(column instanceof NumberColumn)) throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
+    const target = column.reserve(count);
+    let at = column.rows;
+    for (let row = 0; row < count; row++) target[at++] = numberOf(row);
+    column.rows = at;
+    return this;
+  }
+
+  /** `count` values of the next text column, `textOf(k)` for row `k`. */
+  textsOf(count: number, textOf: (row: number) => string): this {
+    const column = this.columns[this.next++];
+    if (column instanceof NativeStringColumn) for (let row = 0; row < count; row++) column.appendString(textOf(row));
+    else if (column instanceof NativeRepeatedColumn) for (let row = 0; row < count; row++) column.append(textOf(row));
+    else throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes numbers`);
+    return this;
+  }
+
+  /** Ends `count` rows written column by column (`repeat`, `encodedEach`, `numbersEach`, `numbersStrided`, `numbersOf`, `textsOf`). */
   endRows(count: number): void {
     if (this.next !== this.columns.length)
       throw new Error(`rows of ${this.next} columns for ${this.columns.length} columns`);
