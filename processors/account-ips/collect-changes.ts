@@ -67,28 +67,48 @@ export function collectChanges(state: AccountState, context: CollectContext): Ch
     alerts: closedOnly ? [] : state.pendingAlerts,
   };
   if (!closedOnly) collectChanged(state, context, changes);
-  const emit = (slot: number) => {
-    windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
-    context.describeWindow.into(state, slot, windowRows);
-  };
-
-  if (closeBefore >= windows.earliestEnd())
-    windows.closeEndingBy(closeBefore, (slot) => {
-      // Still queued only after a closing-only collection: its last row is written now, with the rest.
-      const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
-      if (changed || windows.field(slot, WindowField.queued) === 1) emit(slot);
-      windows.setField(slot, WindowField.queued, 0);
-      const owner = windows.field(slot, WindowField.user) * state.windowCount + windows.field(slot, WindowField.spec);
-      if (state.currentWindow[owner] === slot) state.currentWindow[owner] = -1;
-    });
-  if (context.flushOpen === true) {
-    const owners = state.userNames.length * state.windowCount;
-    for (let owner = 0; owner < owners; owner++) {
-      for (let slot = windows.newest(owner); slot >= 0; slot = windows.field(slot, WindowField.next))
-        if (windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events)) emit(slot);
-    }
-  }
+  if (closeBefore >= windows.earliestEnd()) closeWindows(state, closeBefore, context.describeWindow, windowRows);
+  if (context.flushOpen === true) flushOpenWindows(state, context.describeWindow, windowRows);
   return changes;
+}
+
+// The loops over windows are functions of their own: V8 compiles each once, not the whole collection
+// again (a closure made per collection and called from them made it do so).
+
+/** Writes a window's row: its numbers as they are now. */
+function emitWindow(state: AccountState, slot: number, describeWindow: DescribeWindow, rows: WindowRowColumns): void {
+  state.windows.setField(slot, WindowField.emittedEvents, state.windows.field(slot, WindowField.events));
+  describeWindow.into(state, slot, rows);
+}
+
+/** Closes the windows that ended by `closeBefore`, writing the last row of each that changed since its row. */
+function closeWindows(
+  state: AccountState,
+  closeBefore: number,
+  describeWindow: DescribeWindow,
+  rows: WindowRowColumns,
+): void {
+  const windows = state.windows;
+  for (const slot of windows.takeEndingBy(closeBefore)) {
+    // Still queued only after a closing-only collection: its last row is written now, with the rest.
+    const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
+    if (changed || windows.field(slot, WindowField.queued) === 1) emitWindow(state, slot, describeWindow, rows);
+    windows.setField(slot, WindowField.queued, 0);
+    const owner = windows.field(slot, WindowField.user) * state.windowCount + windows.field(slot, WindowField.spec);
+    if (state.currentWindow[owner] === slot) state.currentWindow[owner] = -1;
+    windows.close(slot);
+  }
+}
+
+/** Writes every open window that changed since its last row (they stay open). */
+function flushOpenWindows(state: AccountState, describeWindow: DescribeWindow, rows: WindowRowColumns): void {
+  const windows = state.windows;
+  const owners = state.userNames.length * state.windowCount;
+  for (let owner = 0; owner < owners; owner++) {
+    for (let slot = windows.newest(owner); slot >= 0; slot = windows.field(slot, WindowField.next))
+      if (windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events))
+        emitWindow(state, slot, describeWindow, rows);
+  }
 }
 
 /** Changed records and windows that gained an address; the alerts raised meanwhile. */

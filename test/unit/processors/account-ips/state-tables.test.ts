@@ -78,7 +78,10 @@ describe("OpenWindows", () => {
         });
         // Closing by end visits the windows ending by then, in the order opened; a freed slot comes back empty.
         const visited: number[] = [];
-        windows.closeEndingBy(10, (slot) => visited.push(slot));
+        for (const slot of windows.takeEndingBy(10)) {
+          visited.push(slot);
+          windows.close(slot);
+        }
         expect(visited).toEqual(slots);
         expect(windows.earliestEnd()).toBe(Number.POSITIVE_INFINITY);
         for (const window of [0, 1, 2, 3]) {
@@ -112,7 +115,10 @@ describe("OpenWindows", () => {
           }
           for (const limit of limits) {
             const visited: number[] = [];
-            windows.closeEndingBy(limit, (slot) => visited.push(slot));
+            for (const slot of windows.takeEndingBy(limit)) {
+              visited.push(slot);
+              windows.close(slot);
+            }
             const closing = open.filter((window) => window.end <= limit);
             const byEnd = [...closing].sort((a, b) => a.end - b.end);
             expect(visited).toEqual(byEnd.map((window) => window.slot));
