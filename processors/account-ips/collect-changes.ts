@@ -94,7 +94,7 @@ function closeWindows(
     const changed = windows.field(slot, WindowField.emittedEvents) !== windows.field(slot, WindowField.events);
     if (changed || windows.field(slot, WindowField.queued) === 1) emitWindow(state, slot, describeWindow, rows);
     windows.setField(slot, WindowField.queued, 0);
-    const owner = windows.field(slot, WindowField.user) * state.windowCount + windows.field(slot, WindowField.spec);
+    const owner = windows.owner(slot);
     if (state.currentWindow[owner] === slot) state.currentWindow[owner] = -1;
     windows.close(slot);
   }

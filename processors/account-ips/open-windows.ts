@@ -103,6 +103,11 @@ export class OpenWindows {
     return slots.reverse();
   }
 
+  /** The window's owner (`user * configured windows + spec`). */
+  owner(slot: number): number {
+    return this.data[slot * STRIDE + OWNER] as number;
+  }
+
   /** The earliest end of an open window (+Infinity when none is open). */
   earliestEnd(): number {
     return this.ends[0] ?? Number.POSITIVE_INFINITY;
@@ -145,7 +150,7 @@ export class OpenWindows {
   /** Takes a window out of its owner's list (a short walk from the newest: an owner has a few open windows). */
   private unlink(slot: number): void {
     const data = this.data;
-    const owner = data[slot * STRIDE + OWNER] as number;
+    const owner = this.owner(slot);
     const next = data[slot * STRIDE + WindowField.next] as number;
     let previous = -1;
     for (let at = this.heads[owner] as number; at !== slot; at = data[at * STRIDE + WindowField.next] as number)

@@ -141,10 +141,10 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
 
   /**
    * The lines the scan kernel takes from `lineStart` on, handed to the sink in runs of one second, and the
-   * lines of its output the sink could not take read in TypeScript; returns where the kernel stopped, the
-   * lines it skipped in `kernelSkipped`. A function of its own: V8 compiles it apart from the line loop.
+   * lines of its output the sink could not take read in TypeScript; returns where the kernel stopped (the
+   * lines it skipped stay in `scanner.skipped` until its next scan). A function of its own: V8 compiles it
+   * apart from the line loop.
    */
-  let kernelSkipped = 0;
   const takeKernelLines = (
     data: Buffer,
     startOffset: number,
@@ -156,7 +156,6 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   ): number => {
     // The kernel reads the lines it can; this loop reads the line it stopped at.
     const stop = scanner.scan(lineStart, data.length);
-    kernelSkipped = scanner.skipped;
     const emitted = scanner.emitted;
     // The emitted lines are under the header set before the scan, or another second of its minute.
     const envelope = lastEnvelope;
@@ -199,7 +198,7 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
     while (lineStart < data.length) {
       if (scanner !== undefined && fieldMap !== null) {
         lineStart = takeKernelLines(data, startOffset, sink, scanner, fieldMap, words, lineStart);
-        skipped += kernelSkipped;
+        skipped += scanner.skipped;
         if (lineStart >= data.length) break;
       }
       let lineEnd = data.indexOf(10, lineStart);
