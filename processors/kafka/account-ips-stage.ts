@@ -99,7 +99,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   let lastProgress = Date.now();
   let stopping = false;
 
+  // Per partition, the last checkpoint write begun: a state dropped at a rejoin may still be writing, and a
+  // state loaded after it must read what that write leaves, not the checkpoint before it.
+  const lastWrites = new Map<number, Promise<void>>();
   const load = async (partition: number): Promise<PartitionState> => {
+    await lastWrites.get(partition);
     const processor = createAccountIpsProcessor({
       config: deps.config.accountIps,
       asnDatabase: deps.asnDatabase,
@@ -174,6 +178,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       if (state.savedOffset !== null && state.committedOffset !== state.savedOffset) {
         const covered = state.savedOffset;
         state.writing = state.writing.then(() => commitOffset(partition, state, covered));
+        lastWrites.set(partition, state.writing);
       }
       return;
     }
@@ -216,6 +221,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       stop();
     };
     state.writing = state.writing.then(write);
+    lastWrites.set(partition, state.writing);
     if (final) await state.writing;
   };
 
@@ -232,17 +238,31 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     stageMetrics.recordsOut.inc({ stage: "account-ips" }, alerts.length);
   };
 
+  // A tick's work: due checkpoints, and the partitions this worker was given but holds no state for. After
+  // a rejoin (a broker restart makes every member rejoin) the states are dropped, and an offset commit the
+  // rebalance refused is owed; a partition whose records were all read gets no batch that would load it
+  // again, so its group offset would lag the checkpoint until the worker stops. Loading it commits it.
+  let ticking = false;
   const timer = setInterval(
     () => {
+      if (ticking) return;
+      ticking = true;
       exclusive(async () => {
+        for (const partition of assigned) {
+          if (!states.has(partition) && !stopping) await load(partition);
+        }
         for (const [partition, state] of states) {
           const age = Date.now() - state.lastFlush;
           if (checkpointDue(state, age)) await flush(partition, state, false);
         }
-      }).catch((error: unknown) => {
-        stageMetrics.errors.inc({ stage: "account-ips" });
-        logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
-      });
+      })
+        .catch((error: unknown) => {
+          stageMetrics.errors.inc({ stage: "account-ips" });
+          logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
+        })
+        .finally(() => {
+          ticking = false;
+        });
     },
     Math.max(100, Math.floor(Math.min(commitMs, CAUGHT_UP_COMMIT_MS) / 2)),
   );

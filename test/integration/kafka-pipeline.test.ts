@@ -214,7 +214,9 @@ async function runScaledOut(
       "every group to read every record",
       60_000,
     ).catch((error: unknown) => {
-      throw new Error(`${String(error)}; partitions behind: ${behind}`);
+      throw new Error(
+        `${String(error)}; partitions behind: ${behind}\n--- workers:\n${workers.map((w) => w.output().slice(-3000)).join("\n---\n")}`,
+      );
     });
     trace("drained");
     for (const child of workers) {
