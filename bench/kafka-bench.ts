@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient } from "@clickhouse/client";
 import { writeAwkLoginLog } from "../demo/write-awk-login-log.js";
+import { NODE_HEAP_FLAGS } from "../runtime/node-heap-flags.js";
 import { startKafkaBroker } from "../scripts/kafka/kafka-broker.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -39,7 +40,7 @@ function start(argv: string[]): ChildProcess & { output(): string } {
   const profile = process.env.VIGIL_BENCH_PROFILE
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.VIGIL_BENCH_PROFILE}`]
     : [];
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", ...profile, vigilJs, ...argv], {
+  const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, ...profile, vigilJs, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const chunks: Buffer[] = [];
@@ -140,7 +141,7 @@ try {
       "-f",
       "%e %M",
       process.execPath,
-      "--max-semi-space-size=64",
+      ...NODE_HEAP_FLAGS,
       vigilJs,
       "backfill",
       "--format",

@@ -15,6 +15,7 @@ import { BENCH_APACHE_FORMAT, writeApacheLog } from "../demo/write-apache-log.js
 const BENCH_FORMAT_NOTE = `LogFormat ${BENCH_APACHE_FORMAT}`;
 
 import { writeAwkLoginLog } from "../demo/write-awk-login-log.js";
+import { NODE_HEAP_FLAGS } from "../runtime/node-heap-flags.js";
 
 const ONE_LINER = `/LOGIN,/ {if (index(i[$12], $13) == 0) i[$12]=i[$12] " " $13} END {for(p in i) {print split(i[p], a, " ") " " p " " i[p]}}`;
 const root = resolve(import.meta.dirname, "..", "..");
@@ -70,10 +71,10 @@ const awk = (binary: string, file: string) => [
   "-c",
   `${binary} '${ONE_LINER}' '${file}' | LC_ALL=C sort -n | grep -v '^1 ' > /dev/null`,
 ];
-// Vigil runs with the young generation its executable asks for (see bin/vigil.ts).
+// Vigil runs with the heap sizes its executable asks for (see runtime/node-heap-flags.ts).
 const node = (script: string, ...rest: string[]) => [
   process.execPath,
-  "--max-semi-space-size=64",
+  ...NODE_HEAP_FLAGS,
   join(root, "dist", script),
   ...rest,
 ];

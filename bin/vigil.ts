@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=64 --initial-old-space-size=128
 import "../runtime/heap-tuning.js";
 import type { Command as CommandType } from "commander";
 import { Command } from "commander";
