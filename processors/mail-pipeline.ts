@@ -8,7 +8,14 @@ import { createAccountIpsProcessor } from "./account-ips/account-ips-processor.j
 import type { AsnDatabase } from "./account-ips/asn-database.js";
 import type { AlertRow } from "./account-ips/rows.js";
 import { encodeEventRow, encodeUnparsedRow } from "./mail-event-rows.js";
-import { blocksOf, type EncodedRows, encodeAccountRows, insertEncoded, type RowsBlock } from "./mail-rows.js";
+import {
+  blocksOf,
+  type DerivedRows,
+  encodeAccountRows,
+  insertDerived,
+  insertEvidence,
+  type RowsBlock,
+} from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
 import { loadStateFile, type PipelineState, stateFileText, writeFileAtomically } from "./state-file.js";
@@ -109,6 +116,18 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     await deps.storeReady;
     // Everything below is taken in one synchronous step, so the rows written and
     // the state saved describe the same set of lines, whatever arrives meanwhile.
+    // The events and unparsed lines, encoded already, go to the store first, while this thread collects
+    // and encodes what the aggregation derived (at the end of an import: 0.25 s of collecting, encoding
+    // and the snapshot that the store used to wait for); the derived rows follow once the events are in.
+    const insertingEvidence = insertEvidence(
+      client,
+      { events: eventRows, eventBlocks: blocksOf(eventBlocks), unparsed: unparsedRows },
+      metrics,
+    );
+    insertingEvidence.catch(() => undefined); // awaited below, through `inserting`
+    eventRows = [];
+    eventBlocks = [];
+    unparsedRows = [];
     // A commit that saves no state writes only the last rows of the windows that closed: changed records
     // and windows wait for the next save (they would be re-derived from the last saved state after a crash
     // anyway), so each is written once per save rather than once per batch.
@@ -120,22 +139,13 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
             ...(options.final === true ? { flushOpen: true } : {}),
           });
     const encoded = encodeAccountRows(changes);
-    const rows: EncodedRows = {
-      events: eventRows,
-      eventBlocks: blocksOf(eventBlocks),
-      unparsed: unparsedRows,
-      ...encoded,
-      windows: blocksOf([...heldWindows, encoded.windows]),
-    };
+    const derived: DerivedRows = { ...encoded, windows: blocksOf([...heldWindows, encoded.windows]) };
     heldWindows = [];
     const snapshot = options.saveState === false ? null : processor.snapshot();
     const committedPositions = [...positions.values()];
-    eventRows = [];
-    eventBlocks = [];
-    unparsedRows = [];
     const lines = pending;
     pending = 0;
-    const inserting = insertEncoded(client, rows, metrics);
+    const inserting = insertingEvidence.then(() => insertDerived(client, derived, metrics));
     inserting.catch(() => undefined); // awaited below
     // The state file's text is made while the store inserts (this thread would wait), written once it has.
     const stateText =

@@ -133,40 +133,72 @@ function encodeWindowRows(windowRows: Changes["windowRows"]): RowsBlock {
   return rows.take();
 }
 
+/** The rows read from the logs: the events and the lines kept unparsed. */
+export type EvidenceRows = Pick<EncodedRows, "events" | "eventBlocks" | "unparsed">;
+/** The rows the aggregation derives from them: records, windows, alerts. */
+export type DerivedRows = Pick<EncodedRows, "history" | "windows" | "alerts">;
+
 /**
  * Inserts every table's rows. Events first and alerts last: an alert is only
  * stored once the evidence behind it is.
  */
 export async function insertEncoded(client: ClickHouseClient, rows: EncodedRows, metrics: Metrics): Promise<void> {
-  // No insert looks for duplicates inside itself (`optimize_on_insert = 0`): every table here is a
-  // ReplacingMergeTree read FINAL, whose merges and FINAL replace rows anyway, and one batch holds an
-  // event (its source and offset), a record or a window once. Sorting out a block's duplicates cost
-  // chDB about 10% of an import's time (2 million lines, same tables after FINAL).
-  const settings = { optimize_on_insert: 0 };
-  const write = (table: string, columns: readonly string[], lines: string[]) =>
-    measuredInsert(metrics, table, lines.length, () =>
-      insertTsvRows(client, { table, columns, rows: lines, settings }),
-    );
-  const writeBlocks = (table: string, columns: readonly string[], block: RowsBlock | RowsBlocks) =>
-    measuredInsert(metrics, table, block.rows, () =>
-      insertNativeBlocks(client, {
-        table,
-        columns,
-        blocks: "blocks" in block ? block.blocks : [block.bytes],
-        rows: block.rows,
-        settings,
-      }),
-    );
+  await insertEvidence(client, rows, metrics);
+  await insertDerived(client, rows, metrics);
+}
+
+/** Inserts the events and unparsed lines (a caller that has them before the aggregation's rows starts them first). */
+export async function insertEvidence(client: ClickHouseClient, rows: EvidenceRows, metrics: Metrics): Promise<void> {
   await Promise.all([
-    write("mail_auth_events", EVENT_COLUMNS, rows.events),
-    writeBlocks("mail_auth_events", EVENT_COLUMNS, rows.eventBlocks ?? NO_ROWS),
-    write("unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
+    writeTsv(client, metrics, "mail_auth_events", EVENT_COLUMNS, rows.events),
+    writeBlocks(client, metrics, "mail_auth_events", EVENT_COLUMNS, rows.eventBlocks ?? NO_ROWS),
+    writeTsv(client, metrics, "unparsed_lines", UNPARSED_COLUMNS, rows.unparsed),
   ]);
+}
+
+/** Inserts the records and windows, then the alerts; called once their evidence is stored. */
+export async function insertDerived(client: ClickHouseClient, rows: DerivedRows, metrics: Metrics): Promise<void> {
   await Promise.all([
-    writeBlocks("account_ip_history", HISTORY_COLUMNS, rows.history),
-    writeBlocks("account_windows", WINDOW_COLUMNS, rows.windows),
+    writeBlocks(client, metrics, "account_ip_history", HISTORY_COLUMNS, rows.history),
+    writeBlocks(client, metrics, "account_windows", WINDOW_COLUMNS, rows.windows),
   ]);
-  await write("alerts", ALERT_COLUMNS, rows.alerts);
+  await writeTsv(client, metrics, "alerts", ALERT_COLUMNS, rows.alerts);
+}
+
+// No insert looks for duplicates inside itself (`optimize_on_insert = 0`): every table here is a
+// ReplacingMergeTree read FINAL, whose merges and FINAL replace rows anyway, and one batch holds an
+// event (its source and offset), a record or a window once. Sorting out a block's duplicates cost
+// chDB about 10% of an import's time (2 million lines, same tables after FINAL).
+const INSERT_SETTINGS = { optimize_on_insert: 0 };
+
+function writeTsv(
+  client: ClickHouseClient,
+  metrics: Metrics,
+  table: string,
+  columns: readonly string[],
+  lines: string[],
+): Promise<void> {
+  return measuredInsert(metrics, table, lines.length, () =>
+    insertTsvRows(client, { table, columns, rows: lines, settings: INSERT_SETTINGS }),
+  );
+}
+
+function writeBlocks(
+  client: ClickHouseClient,
+  metrics: Metrics,
+  table: string,
+  columns: readonly string[],
+  block: RowsBlock | RowsBlocks,
+): Promise<void> {
+  return measuredInsert(metrics, table, block.rows, () =>
+    insertNativeBlocks(client, {
+      table,
+      columns,
+      blocks: "blocks" in block ? block.blocks : [block.bytes],
+      rows: block.rows,
+      settings: INSERT_SETTINGS,
+    }),
+  );
 }
 
 /** An alert as the `alerts` table takes it (window bounds in epoch seconds, fired_at as DateTime64 text). */
