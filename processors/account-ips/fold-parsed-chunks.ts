@@ -1,3 +1,4 @@
+import { locationAt } from "../parse-worker/address-location-columns.js";
 import type { ParsedMailChunk } from "../parse-worker/parsed-mail-chunk.js";
 import type { AccountState } from "./account-state.js";
 import { addUser, findRecord } from "./account-state.js";
@@ -268,7 +269,7 @@ export class ParsedPairNames {
     }
     for (let index = 0; index < chunk.newAddresses.length; index++) {
       this.addresses.push(chunk.newAddresses[index] as string);
-      this.locations.push(chunk.newAddressLocations[index] as AddressLocation);
+      this.locations.push(locationAt(chunk.newAddressLocations, index));
     }
   }
 }

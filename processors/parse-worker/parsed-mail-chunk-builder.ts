@@ -4,6 +4,7 @@ import { NativeStringColumn } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
+import { appendLocation, emptyLocationColumns } from "./address-location-columns.js";
 import { FieldMapScanner } from "./field-map-scanner.js";
 import { NativeEventRows } from "./native-event-rows.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
@@ -42,7 +43,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private readonly addressNumbers = new Map<string, number>();
   private firstNewAddress = 0;
   private newAddresses: string[] = [];
-  private newAddressLocations: AddressLocation[] = [];
+  private newAddressLocations = emptyLocationColumns();
 
   constructor(private readonly locate: (ip: string) => AddressLocation) {}
   private unparsedRows: string[] = [];
@@ -211,7 +212,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       number = this.addressNumbers.size;
       this.addressNumbers.set(ip, number);
       this.newAddresses.push(ip);
-      this.newAddressLocations.push(this.locate(ip));
+      appendLocation(this.newAddressLocations, this.locate(ip));
     }
     return number;
   }
@@ -257,7 +258,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.newPairAddresses = [];
     this.firstNewAddress = this.addressNumbers.size;
     this.newAddresses = [];
-    this.newAddressLocations = [];
+    this.newAddressLocations = emptyLocationColumns();
     this.unparsedRows = [];
     return chunk;
   }

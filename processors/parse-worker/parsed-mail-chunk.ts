@@ -1,4 +1,4 @@
-import type { AddressLocation } from "../account-ips/address-records.js";
+import type { AddressLocationColumns } from "./address-location-columns.js";
 
 /**
  * A chunk of mail log lines parsed by the parse worker: what the aggregation
@@ -39,7 +39,7 @@ export type ParsedMailChunk = {
    */
   firstNewAddress: number;
   newAddresses: string[];
-  newAddressLocations: AddressLocation[];
+  newAddressLocations: AddressLocationColumns;
   /** `mail_auth_events` rows, TabSeparated, each ending with "\n" (empty when the worker was asked for no rows). */
   eventRows: Uint8Array;
   /** `unparsed_lines` rows, TabSeparated, without newline. */

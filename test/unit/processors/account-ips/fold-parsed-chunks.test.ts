@@ -5,6 +5,7 @@ import type { AddressLocation } from "../../../../processors/account-ips/address
 import type { AsnDatabase } from "../../../../processors/account-ips/asn-database.js";
 import { groupedByUser } from "../../../../processors/account-ips/fold-parsed-chunks.js";
 import { networksOf } from "../../../../processors/account-ips/ip-networks.js";
+import { appendLocation, emptyLocationColumns } from "../../../../processors/parse-worker/address-location-columns.js";
 import type { ParsedMailChunk } from "../../../../processors/parse-worker/parsed-mail-chunk.js";
 import { AccountIpsSchema } from "../../../../schemas/config.js";
 
@@ -46,7 +47,7 @@ function parsedChunks(logins: Login[], sizes: number[]): ParsedMailChunk[] {
       newPairAddresses: [],
       firstNewAddress: addresses.size,
       newAddresses: [],
-      newAddressLocations: [],
+      newAddressLocations: emptyLocationColumns(),
       eventRows: new Uint8Array(0),
       unparsedRows: [],
     };
@@ -62,7 +63,7 @@ function parsedChunks(logins: Login[], sizes: number[]): ParsedMailChunk[] {
           addresses.set(login.ip, address);
           chunk.newAddresses.push(login.ip);
           const location: AddressLocation = { ...networksOf(login.ip), ...fakeAsns.lookup(login.ip) };
-          chunk.newAddressLocations.push(location);
+          appendLocation(chunk.newAddressLocations, location);
         }
         chunk.newPairUsers.push(login.user);
         chunk.newPairAddresses.push(address);
