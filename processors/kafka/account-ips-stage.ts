@@ -88,22 +88,29 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     await disconnectClients();
     throw error;
   }
+  // A dropped state may still be writing its last checkpoint: a state loaded after it must read what that
+  // write leaves, not the checkpoint before it.
+  const droppedWrites = new Map<number, Promise<void>>();
+  const dropState = (partition: number) => {
+    const state = states.get(partition);
+    if (state === undefined) return;
+    droppedWrites.set(partition, state.writing);
+    states.delete(partition);
+  };
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
   let assigned: number[] = [];
   const configure = (consumer: Consumer) => {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      states.clear();
+      for (const partition of [...states.keys()]) dropState(partition);
       assigned = event.payload.memberAssignment[topic] ?? [];
     });
   };
   let lastProgress = Date.now();
   let stopping = false;
 
-  // Per partition, the last checkpoint write begun: a state dropped at a rejoin may still be writing, and a
-  // state loaded after it must read what that write leaves, not the checkpoint before it.
-  const lastWrites = new Map<number, Promise<void>>();
   const load = async (partition: number): Promise<PartitionState> => {
-    await lastWrites.get(partition);
+    await droppedWrites.get(partition);
+    droppedWrites.delete(partition);
     const processor = createAccountIpsProcessor({
       config: deps.config.accountIps,
       asnDatabase: deps.asnDatabase,
@@ -178,7 +185,6 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       if (state.savedOffset !== null && state.committedOffset !== state.savedOffset) {
         const covered = state.savedOffset;
         state.writing = state.writing.then(() => commitOffset(partition, state, covered));
-        lastWrites.set(partition, state.writing);
       }
       return;
     }
@@ -208,7 +214,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
         await publishAlerts(changes.alerts);
       } catch (error) {
         state.failed = true;
-        if (states.get(partition) === state) states.delete(partition);
+        if (states.get(partition) === state) dropState(partition);
         stageMetrics.errors.inc({ stage: "account-ips" });
         logger.warn(
           { partition, err: error instanceof Error ? error.message : String(error) },
@@ -221,7 +227,6 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       stop();
     };
     state.writing = state.writing.then(write);
-    lastWrites.set(partition, state.writing);
     if (final) await state.writing;
   };
 
