@@ -32,6 +32,8 @@ type PartitionState = {
   savedOffset: bigint | null;
   /** Offset last committed to the consumer group by this worker. */
   committedOffset: bigint | null;
+  /** Offset covered by the last checkpoint known to be in the store (the one loaded, or the last written). */
+  writtenOffset: bigint | null;
   lastFlush: number;
   /** The last batch reached the partition's end: a checkpoint soon costs little and shows the counts sooner. */
   caughtUp: boolean;
@@ -88,20 +90,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     await disconnectClients();
     throw error;
   }
-  // A dropped state may still be writing its last checkpoint: a state loaded after it must read what that
-  // write leaves, not the checkpoint before it.
-  const droppedWrites = new Map<number, Promise<void>>();
-  const dropState = (partition: number) => {
-    const state = states.get(partition);
-    if (state === undefined) return;
-    droppedWrites.set(partition, state.writing);
-    states.delete(partition);
-  };
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
   let assigned: number[] = [];
   const configure = (consumer: Consumer) => {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      for (const partition of [...states.keys()]) dropState(partition);
+      states.clear();
       assigned = event.payload.memberAssignment[topic] ?? [];
     });
   };
@@ -109,8 +102,6 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   let stopping = false;
 
   const load = async (partition: number): Promise<PartitionState> => {
-    await droppedWrites.get(partition);
-    droppedWrites.delete(partition);
     const processor = createAccountIpsProcessor({
       config: deps.config.accountIps,
       asnDatabase: deps.asnDatabase,
@@ -124,6 +115,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       lastData: new Map(),
       savedOffset: null,
       committedOffset: null,
+      writtenOffset: null,
       lastFlush: Date.now(),
       caughtUp: false,
       lastFlushMs: 0,
@@ -141,6 +133,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       const offsets = await admin.fetchTopicOffsets(topic);
       state.nextOffset = BigInt(offsets.find((entry) => entry.partition === partition)?.low ?? "0");
     }
+    state.writtenOffset = state.nextOffset;
     states.set(partition, state);
     logger.info({ partition, nextOffset: saved?.nextOffset ?? "start" }, "account-ips: partition state loaded");
     return state;
@@ -166,6 +159,23 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
         }
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
+    }
+  };
+
+  /**
+   * Moves the fetch position of a partition whose state was dropped back to its last checkpoint written:
+   * the records after it are read again (those the checkpoint the store holds covers are skipped), so the
+   * state is loaded again and its counts, rows and offset commit follow. Without it, a partition with
+   * nothing new to read got no batch that would load it: its records after the checkpoint waited for the
+   * next record to arrive, and its group offset lagged (a checkpoint's publish failing while the broker
+   * was away left "committed 4, end 6" until the worker stopped).
+   */
+  const readAgainFrom = (partition: number, offset: bigint | null) => {
+    if (stopping || offset === null) return;
+    try {
+      group.current().seek({ topic, partition, offset: offset.toString() });
+    } catch (error) {
+      logger.debug({ partition, err: String(error) }, "account-ips: seeking back to the checkpoint failed");
     }
   };
 
@@ -214,14 +224,16 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
         await publishAlerts(changes.alerts);
       } catch (error) {
         state.failed = true;
-        if (states.get(partition) === state) dropState(partition);
+        if (states.get(partition) === state) states.delete(partition);
         stageMetrics.errors.inc({ stage: "account-ips" });
         logger.warn(
           { partition, err: error instanceof Error ? error.message : String(error) },
           "account-ips: writing a checkpoint failed; the partition is read again from its last checkpoint",
         );
+        readAgainFrom(partition, state.writtenOffset);
         return;
       }
+      state.writtenOffset = offset;
       state.lastFlushMs = Date.now() - began;
       await commitOffset(partition, state, offset);
       stop();
@@ -243,31 +255,17 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     stageMetrics.recordsOut.inc({ stage: "account-ips" }, alerts.length);
   };
 
-  // A tick's work: due checkpoints, and the partitions this worker was given but holds no state for. After
-  // a rejoin (a broker restart makes every member rejoin) the states are dropped, and an offset commit the
-  // rebalance refused is owed; a partition whose records were all read gets no batch that would load it
-  // again, so its group offset would lag the checkpoint until the worker stops. Loading it commits it.
-  let ticking = false;
   const timer = setInterval(
     () => {
-      if (ticking) return;
-      ticking = true;
       exclusive(async () => {
-        for (const partition of assigned) {
-          if (!states.has(partition) && !stopping) await load(partition);
-        }
         for (const [partition, state] of states) {
           const age = Date.now() - state.lastFlush;
           if (checkpointDue(state, age)) await flush(partition, state, false);
         }
-      })
-        .catch((error: unknown) => {
-          stageMetrics.errors.inc({ stage: "account-ips" });
-          logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
-        })
-        .finally(() => {
-          ticking = false;
-        });
+      }).catch((error: unknown) => {
+        stageMetrics.errors.inc({ stage: "account-ips" });
+        logger.warn({ err: String(error) }, "account-ips: checkpoint failed; retrying at the next interval");
+      });
     },
     Math.max(100, Math.floor(Math.min(commitMs, CAUGHT_UP_COMMIT_MS) / 2)),
   );
