@@ -63,8 +63,9 @@ export function loadAsnDatabase(options: { cacheLimit?: number } = {}): AsnDatab
     const tables =
       readIpv4TablesFile(IPV4_TABLES_FILE, ipv4TablesStamp(asnDir, countryDir)) ??
       readIpv4TablesCsv(asnDir, countryDir);
-    indexBySlash16(tables.asn);
-    indexBySlash16(tables.country);
+    // The packed file holds the /16 index; tables parsed from the CSV files are indexed here.
+    if (tables.asn.rowsBefore16 === undefined) indexBySlash16(tables.asn);
+    if (tables.country.rowsBefore16 === undefined) indexBySlash16(tables.country);
     v4 = tables;
     return tables;
   };

@@ -1,6 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Ipv4Ranges, Ipv4RangesWithText, Ipv4Tables } from "./ipv4-range-table.js";
+import { type Ipv4Ranges, type Ipv4RangesWithText, type Ipv4Tables, indexBySlash16 } from "./ipv4-range-table.js";
 
 /**
  * The IPv4 ASN and country tables as one binary file, written by `npm run build` beside the compiled
@@ -10,7 +10,10 @@ import type { Ipv4Ranges, Ipv4RangesWithText, Ipv4Tables } from "./ipv4-range-ta
  * Layout (little-endian): `VIGILV4T`, format version (u32), the stamp's length (u32) and bytes padded
  * to 4, the ASN table's row count, the country table's row count and the ASN text's length (u32 each);
  * then the columns as u32 arrays (ASN: starts, ends, values, value text starts, value text ends;
- * country: starts, ends, values) and the ASN value texts, each distinct text once.
+ * country: starts, ends, values), each table's /16 index (`indexBySlash16`: the ASN table's rows before
+ * each /16 as 65,537 u32, the country table's, then the ASN table's 65,536 overlap bytes, the country
+ * table's; computing it took the parse worker about 14 ms at every start) and the ASN value texts, each
+ * distinct text once.
  *
  * The stamp names the packages' versions and the CSV files' sizes: a file written from other CSV files
  * is not read (the CSV files are parsed instead), so a database update never meets stale tables.
@@ -18,7 +21,8 @@ import type { Ipv4Ranges, Ipv4RangesWithText, Ipv4Tables } from "./ipv4-range-ta
 export const IPV4_TABLES_FILE = new URL("./asn-ipv4-tables.bin", import.meta.url);
 
 const MAGIC = "VIGILV4T";
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const SLASH16S = 65536;
 
 /** What the tables were made from: both packages' versions and their IPv4 CSV files' sizes. */
 export function ipv4TablesStamp(asnDir: string, countryDir: string): string {
@@ -67,6 +71,12 @@ export function writeIpv4TablesFile(path: string | URL, tables: Ipv4Tables, stam
     for (let row = 0; row < count; row++) bytes.writeUInt32LE(values[row] ?? 0, row * 4);
     return bytes;
   };
+  const index = (table: Ipv4Ranges) => {
+    if (table.rowsBefore16 === undefined || table.overlapping16 === undefined) indexBySlash16(table);
+    return { rowsBefore: table.rowsBefore16 as Uint32Array, overlapping: table.overlapping16 as Uint8Array };
+  };
+  const asnIndex = index(asn);
+  const countryIndex = index(country);
   writeFileSync(
     path,
     Buffer.concat([
@@ -79,6 +89,10 @@ export function writeIpv4TablesFile(path: string | URL, tables: Ipv4Tables, stam
       column(country.starts, country.count),
       column(country.ends, country.count),
       column(country.values, country.count),
+      column(asnIndex.rowsBefore, SLASH16S + 1),
+      column(countryIndex.rowsBefore, SLASH16S + 1),
+      Buffer.from(asnIndex.overlapping),
+      Buffer.from(countryIndex.overlapping),
       ...textParts,
     ]),
   );
@@ -103,7 +117,8 @@ export function readIpv4TablesFile(path: string | URL, stamp: string): Ipv4Table
   const countryCount = file.readUInt32LE(at + 4);
   const textBytes = file.readUInt32LE(at + 8);
   at += 12;
-  if (file.length !== at + (asnCount * 5 + countryCount * 3) * 4 + textBytes) return null;
+  if (file.length !== at + (asnCount * 5 + countryCount * 3 + (SLASH16S + 1) * 2) * 4 + SLASH16S * 2 + textBytes)
+    return null;
   // Typed views need their offset aligned to 4: a file read into a pooled buffer is copied once.
   const bytes = file.byteOffset % 4 === 0 ? file : Buffer.from(file);
   const column = (count: number): Uint32Array => {
@@ -125,6 +140,11 @@ export function readIpv4TablesFile(path: string | URL, stamp: string): Ipv4Table
     ends: column(countryCount),
     values: column(countryCount),
   };
+  asn.rowsBefore16 = column(SLASH16S + 1);
+  country.rowsBefore16 = column(SLASH16S + 1);
+  asn.overlapping16 = new Uint8Array(bytes.buffer, bytes.byteOffset + at, SLASH16S);
+  country.overlapping16 = new Uint8Array(bytes.buffer, bytes.byteOffset + at + SLASH16S, SLASH16S);
+  at += SLASH16S * 2;
   return { asn, country, asnText: bytes.subarray(at, at + textBytes) };
 }
 

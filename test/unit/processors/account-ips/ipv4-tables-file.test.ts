@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { asnPackageDirs, readIpv4TablesCsv } from "../../../../processors/account-ips/asn-database.js";
-import type { Ipv4Tables } from "../../../../processors/account-ips/ipv4-range-table.js";
+import { type Ipv4Tables, indexBySlash16 } from "../../../../processors/account-ips/ipv4-range-table.js";
 import {
   ipv4TablesStamp,
   readIpv4TablesFile,
@@ -42,6 +42,19 @@ describe("the packed IPv4 tables file (written by the build, read at start)", ()
     expect(packed).not.toBeNull();
     expect(fromCsv.asn.count).toBeGreaterThan(100_000);
     expect(rowsOf(packed as Ipv4Tables)).toEqual(rowsOf(fromCsv));
+  });
+
+  test("holds each table's /16 index, as indexBySlash16 computes it from the rows", () => {
+    const packed = readIpv4TablesFile(path, stamp) as Ipv4Tables;
+    const fresh = readIpv4TablesCsv(asnDir, countryDir);
+    indexBySlash16(fresh.asn);
+    indexBySlash16(fresh.country);
+    for (const name of ["asn", "country"] as const) {
+      expect(Array.from(packed[name].rowsBefore16 ?? [])).toEqual(Array.from(fresh[name].rowsBefore16 ?? [1]));
+      expect(Array.from(packed[name].overlapping16 ?? [])).toEqual(Array.from(fresh[name].overlapping16 ?? [1]));
+    }
+    // Some /16s do overlap in the ASN table (the index leaves them to the plain search).
+    expect(packed.asn.overlapping16?.some((flag) => flag === 1)).toBe(true);
   });
 
   test("is ignored (null: the CSV files are parsed) when missing, from other packages, or damaged", () => {
