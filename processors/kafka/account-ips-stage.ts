@@ -52,12 +52,15 @@ const CAUGHT_UP_COMMIT_MS = 1_000;
  * The account-ips stage of `vigil process`: mail auth events
  * (`vigil.events.mail-auth`, keyed by user) in; per partition, the same
  * aggregation as the embedded pipeline. Every commit interval a partition's
- * rows are written, then its checkpoint (state and next offset, one row in
- * `processor_checkpoints`), then its alerts are published to `vigil.alerts`
- * and the Kafka offset is committed. A worker that takes a partition
- * (restart, rebalance) loads the checkpoint and skips what it covers, so the
- * counts continue exactly; redelivered events (a parse worker replaying after
- * a crash) are recognised by their source offset and not counted twice.
+ * rows are written, then its alerts are published to `vigil.alerts`, then its
+ * checkpoint (state and next offset, one row in `processor_checkpoints`) is
+ * saved and the Kafka offset committed: an alert is published at least once
+ * (a failure or crash before the checkpoint raises it again from the previous
+ * one; `vigil serve` does not repeat an action within the hour). A worker
+ * that takes a partition (restart, rebalance) loads the checkpoint and skips
+ * what it covers, so the counts continue exactly; redelivered events (a parse
+ * worker replaying after a crash) are recognised by their source offset and
+ * not counted twice.
  */
 export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnDatabase }): Promise<RunningStage> {
   const { kafkaConfig, logger, stageMetrics, client } = deps;
@@ -184,7 +187,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
 
   /**
    * Takes a checkpoint of the partition: what changed and the state, in one synchronous step, then
-   * writes them (rows, checkpoint, alerts, offset) in the background, in order, while folding goes on.
+   * writes them (rows, alerts, checkpoint, offset) in the background, in order, while folding goes on.
    * A failed write drops the partition's state: it is reloaded from the last checkpoint that was written
    * and the records after it are read again, so nothing is lost. `final` waits for the writes.
    */
@@ -220,8 +223,10 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       const began = Date.now();
       try {
         await insertEncoded(client, { events: [], unparsed: [], ...rows }, deps.metrics);
-        await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
+        // Before the checkpoint that covers them: alerts published after it were lost when the publish
+        // failed (the state reloaded from that checkpoint never raised them again).
         await publishAlerts(changes.alerts);
+        await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
       } catch (error) {
         state.failed = true;
         if (states.get(partition) === state) states.delete(partition);

@@ -24,10 +24,12 @@ const STAGE = "outbound";
  * The outbound stage of `vigil process`: the web servers' evidence
  * (`vigil.raw.web`, keyed by host, so one worker sees all of a host's
  * evidence) through the outbound processor. Per batch of a partition: the
- * rows, then a checkpoint (the processor's state as of the next offset, in
- * `processor_checkpoints`), then the alerts to `vigil.alerts`, then the
- * offset. A restarted or rebalanced worker restores the checkpoint and skips
- * what it covers, so counts go on exactly.
+ * rows, the alerts to `vigil.alerts` and the dead letters, then a checkpoint
+ * (the processor's state as of the next offset, in `processor_checkpoints`),
+ * then the offset. A restarted or rebalanced worker restores the checkpoint
+ * and skips what it covers, so counts go on exactly; a write that fails drops
+ * the partition's state, so the batch is read again from the checkpoint (its
+ * alerts published at least once, never lost after a checkpoint).
  */
 export async function startOutboundStage(deps: StageDeps): Promise<RunningStage> {
   const { kafkaConfig, logger, stageMetrics } = deps;
@@ -137,32 +139,42 @@ export async function startOutboundStage(deps: StageDeps): Promise<RunningStage>
         }
         if (last === "" || !isRunning() || isStale()) return;
         const changes = state.processor.collect();
-        await insertWebRows(
-          deps.client,
-          { ...rows, destinations: changes.destinations, alerts: changes.alerts.map(encodeAlertRow) },
-          deps.metrics,
-        );
         const next = BigInt(last) + 1n;
-        await saveCheckpoint(
-          deps.client,
-          { stage: STAGE, topic, partition: batch.partition },
-          next.toString(),
-          JSON.stringify(state.processor.snapshot()),
-        );
+        try {
+          await insertWebRows(
+            deps.client,
+            { ...rows, destinations: changes.destinations, alerts: changes.alerts.map(encodeAlertRow) },
+            deps.metrics,
+          );
+          // Alerts and dead letters before the checkpoint that covers them: sent after it, a failed send lost
+          // them (the state restored from that checkpoint never raised them again).
+          if (changes.alerts.length > 0) {
+            await producer.send({
+              topic: kafkaConfig.topics.alerts.name,
+              messages: changes.alerts.map((alert) => ({ key: alert.subject, value: JSON.stringify(alert) })),
+              acks: -1,
+              compression: CompressionTypes.GZIP,
+            });
+            for (const alert of changes.alerts) deps.metrics.alerts.inc({ kind: alert.kind });
+          }
+          if (dead.length > 0) {
+            await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+            stageMetrics.deadLetters.inc({ stage: STAGE }, dead.length);
+          }
+          await saveCheckpoint(
+            deps.client,
+            { stage: STAGE, topic, partition: batch.partition },
+            next.toString(),
+            JSON.stringify(state.processor.snapshot()),
+          );
+        } catch (error) {
+          // The batch is folded into a state no checkpoint holds: dropped, so that the batch, read again
+          // (kafkajs retries it, or the next owner reads it), is folded into the checkpoint's state once.
+          if (partitions.get(batch.partition) === state) partitions.delete(batch.partition);
+          stageMetrics.errors.inc({ stage: STAGE });
+          throw error;
+        }
         state.nextOffset = next;
-        if (changes.alerts.length > 0) {
-          await producer.send({
-            topic: kafkaConfig.topics.alerts.name,
-            messages: changes.alerts.map((alert) => ({ key: alert.subject, value: JSON.stringify(alert) })),
-            acks: -1,
-            compression: CompressionTypes.GZIP,
-          });
-          for (const alert of changes.alerts) deps.metrics.alerts.inc({ kind: alert.kind });
-        }
-        if (dead.length > 0) {
-          await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
-          stageMetrics.deadLetters.inc({ stage: STAGE }, dead.length);
-        }
         resolveOffset(last);
         await group.current().commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
         stageMetrics.linesIn.inc({ stage: STAGE }, lines);

@@ -1,12 +1,13 @@
 import { once } from "node:events";
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { MailScenario } from "../../demo/mail-scenario.js";
 import { apacheTime } from "../../demo/write-apache-log.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
+import type { AlertRow } from "../../processors/account-ips/rows.js";
 import { PipelineStateSchema } from "../../processors/state-file.js";
 import { freePort, type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
 import {
@@ -104,6 +105,8 @@ const expectedTotal = () => scenario.events.length;
 
 type Scenario = {
   name: string;
+  /** Runs once the topics exist, before any shipper or worker starts. */
+  afterInit?: () => Promise<void>;
   /** Runs after half of the lines were appended. */
   disrupt?: (context: {
     workers: VigilProcess[];
@@ -150,6 +153,7 @@ async function runScaledOut(
   });
   const init = await vigil(["kafka", "init", "--config", worker]);
   expect(init.code, init.stderr).toBe(0);
+  await variant.afterInit?.();
 
   const workers: VigilProcess[] = [];
   const startWorker = () => {
@@ -244,7 +248,9 @@ async function runScaledOut(
       client,
       "SELECT user, ip, toString(logins) AS logins, toString(failures) AS failures FROM account_ip_history FINAL",
     );
-    return { tables, extra: { perPair } };
+    const published = await publishedAlerts(`${variant.name}.alerts`);
+    const workerOutput = workers.map((child) => child.output()).join("\n");
+    return { tables, extra: { perPair, published, workerOutput } };
   } finally {
     for (const child of [...workers, ...shippers]) if (child.exitCode === null) child.kill("SIGKILL");
     await client.close();
@@ -277,6 +283,82 @@ function groundTruthPairs(): Map<string, string> {
     counts.set(key, entry);
   }
   return new Map([...counts].map(([key, value]) => [key, `${value.logins}/${value.failures}`]));
+}
+
+/**
+ * Every alert on `topic` (all of them: the workers have stopped), as the store's `alerts` rows are compared:
+ * per (kind, subject, window, window start) the highest level. An alert may be there twice (published again
+ * after a failure before its checkpoint), never missing.
+ */
+let readers = 0;
+async function publishedAlerts(topic: string): Promise<string[]> {
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: "alerts-reader", logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const total = offsets.reduce((sum, entry) => sum + Number(entry.high) - Number(entry.low), 0);
+  const highest = new Map<
+    string,
+    { kind: string; subject: string; window: string; window_start: string; level: number }
+  >();
+  let read = 0;
+  readers += 1;
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${readers}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        read += 1;
+        const alert = JSON.parse(message.value?.toString("utf8") ?? "{}") as AlertRow;
+        // As the store holds it: DateTime('UTC') in seconds.
+        const windowStart = new Date(alert.window_start).toISOString().slice(0, 19).replace("T", " ");
+        const key = [alert.kind, alert.subject, alert.window, windowStart].join("\t");
+        const known = highest.get(key);
+        if (known === undefined || known.level < alert.level)
+          highest.set(key, {
+            kind: alert.kind,
+            subject: alert.subject,
+            window: alert.window,
+            window_start: windowStart,
+            level: alert.level,
+          });
+      },
+    });
+    await waitFor(() => read >= total, `reading the ${total} alerts on ${topic} (read ${read})`, 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return [...highest.values()].map((row) => JSON.stringify(row)).sort();
+}
+
+/** Every alert the store holds was published on the alerts topic, at its highest level. */
+function expectAlertsPublished(result: { tables: Record<string, string[]>; extra: Record<string, unknown> }) {
+  expect(result.extra.published).toEqual([...(result.tables.alerts ?? [])].sort());
+}
+
+/** Sets a topic's `max.message.bytes`: 64 refuses every alert (MESSAGE_TOO_LARGE, not retried), as a broken topic would. */
+async function setMaxMessageBytes(topic: string, bytes: number): Promise<void> {
+  const admin = new Kafka({
+    brokers: [broker.bootstrap],
+    clientId: "topic-config",
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: "max.message.bytes", value: String(bytes) }],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function expectGroundTruth(result: { extra: Record<string, unknown> }) {
@@ -338,6 +420,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     expect(reference.account_ip_history?.length).toBeGreaterThan(500);
     expect(reference.alerts?.length).toBeGreaterThan(0);
     expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
   }, 300_000);
 
   test("a worker killed with SIGKILL mid-stream and restarted: no loss, no double count", async () => {
@@ -353,6 +436,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     });
     expectGroundTruth(result);
     expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
   }, 300_000);
 
   test("a worker added mid-stream takes partitions over: no loss, no double count", async () => {
@@ -364,6 +448,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     });
     expectGroundTruth(result);
     expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
   }, 300_000);
 
   test("the broker stopped for ten seconds and started again: everything arrives once", async () => {
@@ -378,6 +463,24 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     });
     expectGroundTruth(result);
     expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
+  }, 300_000);
+
+  test("alerts the alerts topic refuses for a while are published once it takes them: none lost", async () => {
+    const topic = "refused-alerts.alerts";
+    const result = await runScaledOut({
+      name: "refused-alerts",
+      afterInit: () => setMaxMessageBytes(topic, 64),
+      async disrupt() {
+        // Half of the lines are in; the partitions that raised alerts fail their checkpoints meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        await setMaxMessageBytes(topic, 1_048_588);
+      },
+    });
+    expect(result.extra.workerOutput).toMatch(/writing a checkpoint failed/);
+    expectGroundTruth(result);
+    expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
   }, 300_000);
 
   test("a shipper killed with SIGKILL and restarted resumes from its checkpoint: no loss, no double count", async () => {
@@ -393,6 +496,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     });
     expectGroundTruth(result);
     expect(result.tables).toEqual(reference);
+    expectAlertsPublished(result);
   }, 300_000);
 
   test("records no stage can read go to the dead-letter topic with the reason", async () => {
@@ -570,6 +674,8 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
     writeFileSync(shipConfig, config(join(dir, "ship")));
     writeFileSync(workerConfig, config(join(dir, "worker"), store.url));
     expect((await vigil(["kafka", "init", "--config", workerConfig])).code).toBe(0);
+    // The alerts topic refuses the finding at first: it must reach the topic once it takes it, not be lost.
+    await setMaxMessageBytes(`${name}.alerts`, 64);
     const shipper = startVigil(["ship", "--config", shipConfig]);
     const worker = startVigil(["process", "--role", "outbound", "--config", workerConfig]);
     const client = storeClient(store.url);
@@ -601,6 +707,37 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
           )[0]?.n !== "0",
         "the finding in the alerts table",
         30_000,
+      );
+      // Stored (the rows go first), refused on the topic; then the topic takes it, and the stage sends it again.
+      expect(await publishedAlerts(`${name}.alerts`)).toEqual([]);
+      await setMaxMessageBytes(`${name}.alerts`, 1_048_588);
+      // Every alert the store holds (the finding, and a new-destination alert when the connection was seen
+      // before the resolution) reaches the topic.
+      let published: string[] = [];
+      let stored: string[] = [];
+      await waitFor(
+        async () => {
+          published = await publishedAlerts(`${name}.alerts`);
+          stored = (
+            await queryRows(
+              client,
+              "SELECT kind, subject, window, window_start, max(level) AS level FROM alerts FINAL GROUP BY kind, subject, window, window_start",
+            )
+          )
+            .map((row) => JSON.stringify(row))
+            .sort();
+          return (
+            published.some((row) => row.includes('"own-domain-leaves-host"')) && published.join() === stored.join()
+          );
+        },
+        "every stored alert, the finding among them, on the alerts topic",
+        90_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; published ${published.join(" ")}; stored ${stored.join(" ")}`);
+      });
+      expect(published).toEqual(stored);
+      expect(published.map((row) => JSON.parse(row) as { kind: string; subject: string })).toContainEqual(
+        expect.objectContaining({ kind: "own-domain-leaves-host", subject: "shop.test" }),
       );
     } finally {
       for (const child of [shipper, worker]) expect(await stopProcess(child), child.output().slice(-2000)).toBe(0);
