@@ -330,7 +330,21 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
             }
           }
           if (dead.length > 0) {
-            await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+            try {
+              await producer.send({ topic: kafkaConfig.topics.dlq.name, messages: dead, acks: -1 });
+            } catch (error) {
+              // The batch is folded, its dead letters not sent: the next checkpoint would cover them, so the
+              // state is dropped and the partition read again from its last checkpoint written.
+              state.failed = true;
+              if (states.get(partition) === state) states.delete(partition);
+              stageMetrics.errors.inc({ stage: "account-ips" });
+              logger.warn(
+                { partition, err: error instanceof Error ? error.message : String(error) },
+                "account-ips: sending dead letters failed; the partition is read again from its last checkpoint",
+              );
+              readAgainFrom(partition, state.writtenOffset);
+              return;
+            }
             stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
             logger.warn({ count: dead.length, partition }, "records sent to the dead-letter topic");
           }

@@ -536,7 +536,15 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
       ],
     });
     await producer.disconnect();
+    // The dead-letter topic refuses them at first: they must arrive once it takes them, not be lost.
+    await setMaxMessageBytes(`${name}.dlq`, 64);
     const worker = startVigil(["process", "--config", config, "--metrics-port", "0"]);
+    await waitFor(
+      () => /sending dead letters failed/.test(worker.output()),
+      "the account-ips stage to fail sending its dead letters",
+      30_000,
+    );
+    await setMaxMessageBytes(`${name}.dlq`, 1_048_588);
     const consumer = kafka.consumer({ groupId: `${name}-reader` });
     const reasons: string[] = [];
     try {
