@@ -75,7 +75,14 @@ const COMMANDS: Record<string, () => Promise<CommandType>> = {
 const named = process.argv[2];
 // An import's parse worker starts first, while the command's modules load and its store opens.
 if (named === "backfill") (await import("../processors/parse-worker/early-parse-worker.js")).startParseWorkerEarly();
-const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+// `vigil --version` needs no command; `vigil help top` needs only top's.
+const asked = named === "help" ? process.argv[3] : named;
+const wanted =
+  named === "--version" || named === "-V"
+    ? []
+    : asked !== undefined && Object.hasOwn(COMMANDS, asked)
+      ? [asked]
+      : Object.keys(COMMANDS);
 for (const command of await Promise.all(wanted.map((name) => (COMMANDS[name] as () => Promise<CommandType>)())))
   program.addCommand(command);
 
