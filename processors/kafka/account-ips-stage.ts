@@ -23,6 +23,8 @@ const PartitionStateSchema = z.object({
 
 type PartitionState = {
   processor: AccountIpsProcessor;
+  /** The group member whose batches this state folds: its offsets are committed and its position moved through it only. */
+  consumer: Consumer;
   /** First offset of the partition not folded yet (null: nothing folded and no checkpoint). */
   nextOffset: bigint | null;
   /** Per source: the highest line offset counted. Events of one source reach a partition in order, so anything at or below it is a redelivery. */
@@ -95,8 +97,10 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   }
   // Partitions may have moved: whatever this worker holds is reloaded from the store on the next batch.
   let assigned: number[] = [];
+  let joins = 0;
   const configure = (consumer: Consumer) => {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      joins += 1;
       states.clear();
       assigned = event.payload.memberAssignment[topic] ?? [];
     });
@@ -104,7 +108,21 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
   let lastProgress = Date.now();
   let stopping = false;
 
-  const load = async (partition: number): Promise<PartitionState> => {
+  /**
+   * Whether a state still speaks for its partition: only then are its checkpoints saved and its offsets
+   * committed. A state dropped by a rebalance (or a failed write) may still be writing an old checkpoint
+   * (its alerts' publish retried while the broker was away); saved and committed after the partition's
+   * next state (here or on another worker) went further, it would move the checkpoint and the group's
+   * offset back, and nothing would move the offset forward again: the owner had read past it ("committed
+   * 3, end 6" until the worker stopped). Its rows and alerts are still written: the next state writes the
+   * same again. While stopping, a dropped state whose partition is still assigned here, with no newer
+   * state, still speaks for it: it is the newest this worker knows of it.
+   */
+  const holds = (partition: number, state: PartitionState) =>
+    states.get(partition) === state || (stopping && !states.has(partition) && assigned.includes(partition));
+
+  const load = async (partition: number, consumer: Consumer): Promise<PartitionState> => {
+    const joinsAtStart = joins;
     const processor = createAccountIpsProcessor({
       config: deps.config.accountIps,
       asnDatabase: deps.asnDatabase,
@@ -113,6 +131,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     const saved = await loadCheckpoint(client, { stage, topic, partition });
     const state: PartitionState = {
       processor,
+      consumer,
       nextOffset: null,
       seen: new Map(),
       lastData: new Map(),
@@ -137,7 +156,8 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       state.nextOffset = BigInt(offsets.find((entry) => entry.partition === partition)?.low ?? "0");
     }
     state.writtenOffset = state.nextOffset;
-    states.set(partition, state);
+    // A rebalance while the checkpoint loaded: the state folds the batch at hand but holds nothing.
+    if (joins === joinsAtStart) states.set(partition, state);
     logger.info({ partition, nextOffset: saved?.nextOffset ?? "start" }, "account-ips: partition state loaded");
     return state;
   };
@@ -148,8 +168,9 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     // again once the group has settled, so the group's offsets (what `vigil status` shows) match the checkpoints.
     const attempts = stopping ? 8 : 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (!holds(partition, state)) return;
       try {
-        await group.current().commitOffsets([{ topic, partition, offset: offset.toString() }]);
+        await state.consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
         state.committedOffset = offset;
         return;
       } catch (error) {
@@ -173,10 +194,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
    * next record to arrive, and its group offset lagged (a checkpoint's publish failing while the broker
    * was away left "committed 4, end 6" until the worker stopped).
    */
-  const readAgainFrom = (partition: number, offset: bigint | null) => {
-    if (stopping || offset === null) return;
+  const readAgainFrom = (partition: number, state: PartitionState, offset: bigint | null) => {
+    // A newer state of the partition (after a rebalance) reads on from its own position.
+    if (stopping || offset === null || states.has(partition)) return;
     try {
-      group.current().seek({ topic, partition, offset: offset.toString() });
+      state.consumer.seek({ topic, partition, offset: offset.toString() });
     } catch (error) {
       logger.debug({ partition, err: String(error) }, "account-ips: seeking back to the checkpoint failed");
     }
@@ -226,6 +248,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
         // Before the checkpoint that covers them: alerts published after it were lost when the publish
         // failed (the state reloaded from that checkpoint never raised them again).
         await publishAlerts(changes.alerts);
+        if (!holds(partition, state)) return;
         await saveCheckpoint(client, { stage, topic, partition }, offset.toString(), snapshot);
       } catch (error) {
         state.failed = true;
@@ -235,7 +258,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
           { partition, err: error instanceof Error ? error.message : String(error) },
           "account-ips: writing a checkpoint failed; the partition is read again from its last checkpoint",
         );
-        readAgainFrom(partition, state.writtenOffset);
+        readAgainFrom(partition, state, state.writtenOffset);
         return;
       }
       state.writtenOffset = offset;
@@ -286,11 +309,11 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
         await exclusive(async () => {
           if (stopping) return;
           const partition = batch.partition;
-          const state = states.get(partition) ?? (await load(partition));
+          const state = states.get(partition) ?? (await load(partition, consumer));
           const first = BigInt(batch.firstOffset() ?? "0");
           if (state.nextOffset !== null && first > state.nextOffset) {
             // The fetch position ran past what this state covers (it was reloaded): go back to the checkpoint.
-            group.current().seek({ topic, partition, offset: state.nextOffset.toString() });
+            consumer.seek({ topic, partition, offset: state.nextOffset.toString() });
             return;
           }
           const dead: Message[] = [];
@@ -342,7 +365,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
                 { partition, err: error instanceof Error ? error.message : String(error) },
                 "account-ips: sending dead letters failed; the partition is read again from its last checkpoint",
               );
-              readAgainFrom(partition, state.writtenOffset);
+              readAgainFrom(partition, state, state.writtenOffset);
               return;
             }
             stageMetrics.deadLetters.inc({ stage: "account-ips" }, dead.length);
@@ -392,7 +415,7 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       pauseFetching();
       await exclusive(async () => {
         for (const partition of new Set([...assigned, ...states.keys()])) {
-          await flush(partition, states.get(partition) ?? (await load(partition)), true);
+          await flush(partition, states.get(partition) ?? (await load(partition, group.current())), true);
         }
       });
       await group.disconnect();

@@ -176,7 +176,8 @@ export async function startOutboundStage(deps: StageDeps): Promise<RunningStage>
         }
         state.nextOffset = next;
         resolveOffset(last);
-        await group.current().commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
+        // Through the member that read the batch: a fresh one that replaced it may have committed further.
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
         stageMetrics.linesIn.inc({ stage: STAGE }, lines);
         stageMetrics.lag.set(
           { stage: STAGE, partition: String(batch.partition) },

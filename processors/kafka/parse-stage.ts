@@ -149,7 +149,12 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
   };
 
   /** Rows into the store and events into Kafka (at once), dead letters, then the offset. */
-  const commitPart = async (part: Part, topic: string, partition: number, resolveOffset: (offset: string) => void) => {
+  /** Writes a part, then commits its offsets through the member that read it (never a fresh one that replaced it). */
+  const commitPart = async (
+    part: Part,
+    from: { consumer: Consumer; topic: string; partition: number; resolveOffset: (offset: string) => void },
+  ) => {
+    const { topic, partition, resolveOffset } = from;
     const stop = stageMetrics.batchSeconds.startTimer({ stage: "parse" });
     await Promise.all([
       insertEncoded(
@@ -172,7 +177,7 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
       logger.warn({ count: part.dead.length, partition }, "records sent to the dead-letter topic");
     }
     resolveOffset(part.lastOffset);
-    await group.current().commitOffsets([{ topic, partition, offset: (BigInt(part.lastOffset) + 1n).toString() }]);
+    await from.consumer.commitOffsets([{ topic, partition, offset: (BigInt(part.lastOffset) + 1n).toString() }]);
     stageMetrics.linesIn.inc({ stage: "parse" }, part.lines);
     stageMetrics.recordsOut.inc({ stage: "parse" }, part.events_out);
     deps.metrics.parsed.inc({ kind: "mail", outcome: "event" }, part.events.length);
@@ -209,7 +214,9 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
         let writing: Promise<void> = Promise.resolve();
         const commitInOrder = (done: Part) => {
           const previous = writing;
-          writing = previous.then(() => commitPart(done, batch.topic, batch.partition, resolveOffset));
+          writing = previous.then(() =>
+            commitPart(done, { consumer, topic: batch.topic, partition: batch.partition, resolveOffset }),
+          );
           return previous;
         };
         for (const message of batch.messages) {
