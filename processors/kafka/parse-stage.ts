@@ -148,8 +148,10 @@ export async function startParseStage(deps: StageDeps): Promise<RunningStage> {
     part.lines += part.events.length + part.unparsed.length + part.skipped - before;
   };
 
-  /** Rows into the store and events into Kafka (at once), dead letters, then the offset. */
-  /** Writes a part, then commits its offsets through the member that read it (never a fresh one that replaced it). */
+  /**
+   * Rows into the store and events into Kafka (at once), dead letters, then the offset, committed through
+   * the member that read the part (never a fresh one that replaced it and may have committed further).
+   */
   const commitPart = async (
     part: Part,
     from: { consumer: Consumer; topic: string; partition: number; resolveOffset: (offset: string) => void },

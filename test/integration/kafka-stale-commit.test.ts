@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createKafka } from "../../bus/kafka.js";
 import { ensureTopics } from "../../bus/kafka-topics.js";
 import { openStore } from "../../cli/open-store.js";
-import { loadAsnDatabase } from "../../processors/account-ips/asn-database.js";
+import { type AsnDatabase, loadAsnDatabase } from "../../processors/account-ips/asn-database.js";
 import { startAccountIpsStage } from "../../processors/kafka/account-ips-stage.js";
 import { packEvents } from "../../processors/kafka/mail-auth-records.js";
 import type { RunningStage } from "../../processors/kafka/parse-stage.js";
@@ -39,6 +39,7 @@ let admin: Admin;
 let client: ClickHouseClient;
 let config: VigilConfig;
 let kafkaConfig: KafkaConfig;
+let asnDatabase: AsnDatabase;
 const stages: RunningStage[] = [];
 
 beforeAll(async () => {
@@ -67,6 +68,7 @@ beforeAll(async () => {
   await admin.connect();
   await ensureTopics(admin, kafkaConfig);
   client = await openStore(config);
+  asnDatabase = loadAsnDatabase();
 }, 120_000);
 
 afterAll(async () => {
@@ -86,10 +88,10 @@ function holdingSendsTo(kafka: Kafka, topic: string) {
     return {
       ...real,
       async send(record: ProducerRecord) {
-        const waitFor = gate;
-        if (waitFor !== null && record.topic === topic) {
+        const closed = gate;
+        if (closed !== null && record.topic === topic) {
           held += 1;
-          await waitFor;
+          await closed;
         }
         return real.send(record);
       },
@@ -121,7 +123,7 @@ async function startWorker(kafka: Kafka): Promise<RunningStage> {
     logger: silentLogger(),
     metrics: createMetrics(new Registry()),
     stageMetrics: createStageMetrics(new Registry()),
-    asnDatabase: loadAsnDatabase(),
+    asnDatabase,
   });
   stages.push(stage);
   return stage;
