@@ -18,7 +18,7 @@ import {
 } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, type PipelineState, stateFileText, writeFileAtomically } from "./state-file.js";
+import { loadStateFile, type PipelineState, prepareFileReplacement, stateFileText } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -147,24 +147,34 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     pending = 0;
     const inserting = insertingEvidence.then(() => insertDerived(client, derived, metrics));
     inserting.catch(() => undefined); // awaited below
-    // The state file's text is made while the store inserts (this thread would wait), written once it has.
-    const stateText =
+    // The state file's text is made and written beside it while the store inserts (this thread would wait);
+    // it takes the state file's place once the store acknowledged the rows.
+    const replacement =
       snapshot === null
         ? null
-        : stateFileText({
-            version: 1,
-            savedAt: new Date().toISOString(),
-            positions: committedPositions,
-            accountIps: snapshot,
-          });
-    await inserting;
-    for (const alert of changes.alerts) {
-      metrics.alerts.inc({ kind: alert.kind });
-      deps.onAlert?.(alert);
-    }
-    if (stateText !== null) {
-      await writeFileAtomically(deps.statePath, stateText);
-      metrics.commits.inc();
+        : prepareFileReplacement(
+            deps.statePath,
+            stateFileText({
+              version: 1,
+              savedAt: new Date().toISOString(),
+              positions: committedPositions,
+              accountIps: snapshot,
+            }),
+          );
+    let replaced = false;
+    try {
+      await inserting;
+      for (const alert of changes.alerts) {
+        metrics.alerts.inc({ kind: alert.kind });
+        deps.onAlert?.(alert);
+      }
+      if (replacement !== null) {
+        await replacement.commit();
+        replaced = true;
+        metrics.commits.inc();
+      }
+    } finally {
+      if (replacement !== null && !replaced) await replacement.abandon();
     }
     const stats = processor.stats();
     metrics.users.set(stats.users);

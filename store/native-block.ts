@@ -182,7 +182,8 @@ export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Uin
   return block;
 }
 
-function lebLength(value: number): number {
+/** Bytes of `value` as LEB128. */
+export function lebLength(value: number): number {
   let length = 1;
   while (value >= 128) {
     value = Math.floor(value / 128);
@@ -192,7 +193,7 @@ function lebLength(value: number): number {
 }
 
 /** Writes `value` as LEB128 at `at`; returns where the next byte goes. */
-function writeLeb(bytes: Uint8Array, at: number, value: number): number {
+export function writeLeb(bytes: Uint8Array, at: number, value: number): number {
   while (value >= 128) {
     bytes[at++] = (value % 128) | 128;
     value = Math.floor(value / 128);

@@ -14,6 +14,7 @@ import {
 export type NativeRowColumnKind =
   | "string"
   | "repeated-string"
+  | "supplied-string"
   | "bool"
   | "uint8"
   | "int16"
@@ -67,7 +68,7 @@ const NUMBER_TYPES = {
  * order, row after row (`text` or `number` per column, then `endRow`).
  */
 export class NativeRows {
-  private readonly columns: (NativeStringColumn | NativeRepeatedColumn | NumberColumn)[];
+  private readonly columns: (NativeStringColumn | NativeRepeatedColumn | NumberColumn | null)[];
   private next = 0;
   private rowCount = 0;
 
@@ -77,7 +78,9 @@ export class NativeRows {
         ? new NativeStringColumn()
         : kind === "repeated-string"
           ? new NativeRepeatedColumn()
-          : new NumberColumn(),
+          : kind === "supplied-string"
+            ? null
+            : new NumberColumn(),
     );
   }
 
@@ -89,15 +92,10 @@ export class NativeRows {
     return this;
   }
 
-  /**
-   * A value of a `string` column already encoded as a Native string (length and bytes) in
-   * `source[start, end)`: copied, no string made.
-   */
-  encoded(source: Uint8Array, start: number, end: number): this {
-    const column = this.columns[this.next++];
-    if (!(column instanceof NativeStringColumn))
-      throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes no encoded strings`);
-    column.appendEncoded(source, start, end);
+  /** Passes a `supplied-string` column: its values are given to `take`, encoded already. */
+  supplied(): this {
+    if (this.columns[this.next++] !== null)
+      throw new TypeError(`column ${this.layout[this.next - 1]?.name} is not supplied at take`);
     return this;
   }
 
@@ -117,40 +115,8 @@ export class NativeRows {
       column.rows += count;
     } else if (typeof value !== "string") throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes text`);
     else if (column instanceof NativeRepeatedColumn) column.appendTimes(value, count);
-    else for (let row = 0; row < count; row++) column?.appendString(value);
-    return this;
-  }
-
-  /**
-   * `count` values of each of the next `columns` (`string`) columns, already encoded as Native strings, in
-   * one pass: for row `k` and column `c`, `source[bounds[at + c], bounds[at + c + 1])` with
-   * `at = entries[from + k] * stride` (a row's values lie end to end in `source`).
-   */
-  encodedEach(
-    source: Uint8Array,
-    bounds: Int32Array,
-    entries: Int32Array,
-    from: number,
-    count: number,
-    stride: number,
-    columns: number,
-  ): this {
-    const targets: NativeStringColumn[] = [];
-    for (let index = 0; index < columns; index++) {
-      const column = this.columns[this.next++];
-      if (!(column instanceof NativeStringColumn))
-        throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes no encoded strings`);
-      targets.push(column);
-    }
-    for (let row = from; row < from + count; row++) {
-      const at = (entries[row] as number) * stride;
-      for (let index = 0; index < columns; index++)
-        (targets[index] as NativeStringColumn).appendEncoded(
-          source,
-          bounds[at + index] as number,
-          bounds[at + index + 1] as number,
-        );
-    }
+    else if (column instanceof NativeStringColumn) for (let row = 0; row < count; row++) column.appendString(value);
+    else throw new TypeError(`column ${this.layout[this.next - 1]?.name} is supplied at take`);
     return this;
   }
 
@@ -202,7 +168,7 @@ export class NativeRows {
     return this;
   }
 
-  /** Ends `count` rows written column by column (`repeat`, `encodedEach`, `numbersEach`, `numbersStrided`, `numbersOf`, `textsOf`). */
+  /** Ends `count` rows written column by column (`repeat`, `supplied`, `numbersEach`, `numbersStrided`, `numbersOf`, `textsOf`). */
   endRows(count: number): void {
     if (this.next !== this.columns.length)
       throw new Error(`rows of ${this.next} columns for ${this.columns.length} columns`);
@@ -221,13 +187,21 @@ export class NativeRows {
     return this.rowCount;
   }
 
-  /** The rows written as one Native block (empty for none), and a fresh start. */
-  take(): { bytes: Uint8Array; rows: number } {
+  /**
+   * The rows written as one Native block (empty for none), and a fresh start. `supplied` gives each
+   * `supplied-string` column's data: the Native strings of every row, end to end.
+   */
+  take(supplied: ReadonlyMap<string, Uint8Array> = new Map()): { bytes: Uint8Array; rows: number } {
     const rows = this.rowCount;
     const block = nativeBlock(
       rows,
       this.layout.map(({ name, kind }, index): NativeColumn => {
         const column = this.columns[index];
+        if (column === null) {
+          const data = supplied.get(name);
+          if (data === undefined) throw new Error(`no data supplied for column ${name}`);
+          return { name, type: "String", data };
+        }
         if (column instanceof NativeStringColumn) {
           const data = column.bytes.subarray(0, column.used);
           column.reset();

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { instantiateWasm } from "./wasm-module.js";
 
 /**
  * The parse worker's scan kernel (processors/parse-worker/assembly/field-map-scan.ts,
@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
  * module's memory and grows with the distinct spellings, like the pairs.
  */
 export class FieldMapScanner {
-  private readonly kernel = instantiateKernel();
+  private readonly kernel = instantiateWasm<KernelExports>("field-map-scan.wasm");
   private memory = new Uint8Array(0);
   private chunkAt = 0;
   private chunkData: Uint8Array | null = null;
@@ -196,12 +196,6 @@ type KeyAddresses = [number, number, number, number];
 /** The kernel's scratch area (field-map-scan.ts's SCRATCH_CAPACITY). */
 const SCRATCH_BYTES = 128 * 1024;
 
-/** The part of WebAssembly's JavaScript interface used here (the compiler's ES2023 library does not declare it). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-};
-
 type KernelExports = {
   memory: { buffer: ArrayBuffer };
   init(): void;
@@ -220,26 +214,3 @@ type KernelExports = {
   find(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
   add(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
 };
-
-let compiled: object | null = null;
-
-function instantiateKernel(): KernelExports {
-  if (compiled === null) {
-    const path = new URL("./assembly/field-map-scan.wasm", import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (error) {
-      throw new Error(`loading the scan kernel ${path.pathname}: ${String(error)}; run \`npm run build\``);
-    }
-    compiled = new WebAssembly.Module(bytes);
-  }
-  const instance = new WebAssembly.Instance(compiled, {
-    env: {
-      abort() {
-        throw new Error("the scan kernel aborted");
-      },
-    },
-  });
-  return instance.exports as unknown as KernelExports;
-}

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
-import { NativeStringColumn } from "../../store/native-block.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
 import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
@@ -48,9 +47,6 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   constructor(private readonly locate: (ip: string) => AddressLocation) {}
   private unparsedRows: string[] = [];
   private readonly rows = new NativeEventRows();
-  /** Per raw-bytes entry: where its encoded user, raw user and address are in `encodedNames` (4 positions). */
-  private entryNames = new Int32Array(4096);
-  private readonly encodedNames = new NativeStringColumn();
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
 
@@ -83,22 +79,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.offsets[index] = offset;
     this.success[index] = constants.success ? 1 : 0;
     this.pairs[index] = this.rawPairs.pairOf(entry);
-    if (this.encodeRows) {
-      const at = entry * 4;
-      const names = this.entryNames;
-      this.rows.addEncoded(
-        ts,
-        host,
-        constants,
-        this.encodedNames.bytes,
-        names[at] as number,
-        names[at + 1] as number,
-        names[at + 2] as number,
-        names[at + 3] as number,
-        this.source.sourceId,
-        offset,
-      );
-    }
+    if (this.encodeRows) this.rows.addEncoded(ts, host, constants, entry, this.source.sourceId, offset);
     this.events = index + 1;
     return true;
   }
@@ -128,23 +109,8 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       this.offsets[at] = startOffset + (lineStarts[index] as number);
       this.pairs[at] = pairs.pairOf(entries[index] as number);
     }
-    if (this.encodeRows) {
-      const names = this.encodedNames;
-      const { sourceId } = this.source;
-      this.rows.addEncodedRun(
-        ts,
-        host,
-        constants,
-        names.bytes,
-        this.entryNames,
-        entries,
-        lineStarts,
-        from,
-        count,
-        sourceId,
-        startOffset,
-      );
-    }
+    if (this.encodeRows)
+      this.rows.addEncodedRun(ts, host, constants, entries, lineStarts, from, count, this.source.sourceId, startOffset);
     this.events = first + count;
     return count;
   }
@@ -165,32 +131,19 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       if (raw) entry = this.rawPairs.add(data, spans[0] ?? 0, spans[1] ?? 0, spans[2] ?? 0, spans[3] ?? 0, pair);
     }
     // The names are encoded once, and only when rows are wanted (measuring the aggregation alone wants none).
-    if (entry >= 0 && this.encodeRows && !this.named(entry)) this.rememberEntry(entry, event);
+    if (entry >= 0 && this.encodeRows && !this.named(entry))
+      this.rows.names.nameEntry(entry, event.user, event.user_raw, event.ip);
     this.pairs[index] = pair;
-    if (this.encodeRows) this.rows.add(event, this.source.sourceId, offset);
+    if (!this.encodeRows) {
+      // Measuring the aggregation alone: no rows.
+    } else if (entry >= 0) this.rows.addEncoded(event.ts, event.host, event, entry, this.source.sourceId, offset);
+    else this.rows.add(event, this.source.sourceId, offset);
     this.events = index + 1;
   }
 
-  /** True when the raw entry's names are encoded (an entry's address is never empty: its end is past 0). */
+  /** True when the raw entry's names are stored (the fast path writes rows by entry). */
   private named(entry: number): boolean {
-    return entry * 4 + 3 < this.entryNames.length && this.entryNames[entry * 4 + 3] !== 0;
-  }
-
-  /** Encodes a raw entry's names once, for the fast path. */
-  private rememberEntry(entry: number, event: ParsedMailAuth): void {
-    if (entry * 4 + 4 > this.entryNames.length) {
-      const grown = new Int32Array(Math.max(this.entryNames.length * 2, entry * 4 + 4));
-      grown.set(this.entryNames);
-      this.entryNames = grown;
-    }
-    const names = this.encodedNames;
-    this.entryNames[entry * 4] = names.used;
-    names.appendString(event.user);
-    this.entryNames[entry * 4 + 1] = names.used;
-    names.appendString(event.user_raw);
-    this.entryNames[entry * 4 + 2] = names.used;
-    names.appendString(event.ip);
-    this.entryNames[entry * 4 + 3] = names.used;
+    return this.rows.names.isNamed(entry);
   }
 
   /** The number of the event's (user, address) pair, numbering it when new. */

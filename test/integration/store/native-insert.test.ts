@@ -1,10 +1,10 @@
+import { join, resolve } from "node:path";
 import { createClient } from "@clickhouse/client";
 import { describe, expect, test } from "vitest";
 import type { HistoryRow, WindowRow } from "../../../processors/account-ips/rows.js";
 import { WindowRowColumns } from "../../../processors/account-ips/window-row-columns.js";
 import { EVENT_COLUMNS, encodeEventRow } from "../../../processors/mail-event-rows.js";
 import { encodeAccountRows, insertEncoded } from "../../../processors/mail-rows.js";
-import { NativeEventRows } from "../../../processors/parse-worker/native-event-rows.js";
 import type { HttpRequestRow } from "../../../processors/web-line-reader.js";
 import { appendRequestRow, emptyWebRows, insertWebRows } from "../../../processors/web-rows.js";
 import { createMetrics } from "../../../runtime/metrics.js";
@@ -14,6 +14,11 @@ import { type ClickHouseClient, createStoreClient } from "../../../store/create-
 import { insertNativeBlocks, insertTsvRows } from "../../../store/insert-rows.js";
 import { migrate } from "../../../store/migrate.js";
 import { tempDir } from "../../helpers/vigil-cli.js";
+
+// The events' names are gathered by WebAssembly built by `npm run build` beside the compiled code: from dist/.
+const { NativeEventRows } = (await import(
+  join(resolve(import.meta.dirname, "..", "..", "..", "dist"), "processors/parse-worker/native-event-rows.js")
+)) as typeof import("../../../processors/parse-worker/native-event-rows.js");
 
 const event = (overrides: Partial<ParsedMailAuth>): ParsedMailAuth => ({
   ts: Date.UTC(2026, 10, 24, 10),

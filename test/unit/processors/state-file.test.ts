@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadStateFile, saveStateFile } from "../../../processors/state-file.js";
+import { loadStateFile, prepareFileReplacement, saveStateFile } from "../../../processors/state-file.js";
 
 describe("state file", () => {
   const dir = mkdtempSync(join(tmpdir(), "vigil-state-"));
@@ -32,6 +32,38 @@ describe("state file", () => {
     await Promise.all(Array.from({ length: 20 }, (_, offset) => saveStateFile(path, state(offset))));
     expect(loadStateFile(path)).toEqual(state(19));
     expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([]);
+  });
+
+  test("a prepared replacement is written beside the file at once and takes its place only at commit", async () => {
+    const path = join(dir, "prepared.json");
+    writeFileSync(path, "old");
+    const prepared = prepareFileReplacement(path, "new");
+    // Written and synced meanwhile: the temporary file holds the new text, the file still the old one.
+    for (let wait = 0; wait < 200 && !readdirSync(dir).some((name) => name.startsWith("prepared.json.tmp-")); wait++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(readFileSync(path, "utf8")).toBe("old");
+    // A later write of the same file waits for the decision, and lands after it.
+    const later = saveStateFile(path, {
+      version: 1,
+      savedAt: new Date(0).toISOString(),
+      positions: [],
+      accountIps: null,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readFileSync(path, "utf8")).toBe("old");
+    await prepared.commit();
+    expect(readFileSync(path, "utf8")).toBe("new");
+    await later;
+    expect(loadStateFile(path)?.positions).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([]);
+  });
+
+  test("an abandoned replacement leaves the file as it was and no temporary file", async () => {
+    const path = join(dir, "abandoned.json");
+    writeFileSync(path, "old");
+    await prepareFileReplacement(path, "new").abandon();
+    expect(readFileSync(path, "utf8")).toBe("old");
+    expect(readdirSync(dir).filter((name) => name.startsWith("abandoned.json.tmp-"))).toEqual([]);
   });
 
   test("a damaged file is refused with what to do", () => {
