@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ConfigError, InputError } from "../runtime/errors.js";
 import { ConfigSchema, type VigilConfig } from "../schemas/config.js";
@@ -25,6 +25,8 @@ export function loadConfig(options: GlobalOptions): VigilConfig {
         cause,
       );
     }
+    // The YAML library loads only when a file is given (about 35 ms of every command's start otherwise).
+    const { parse: parseYaml, YAMLParseError } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
     try {
       raw = parseYaml(text) ?? {};
     } catch (cause) {

