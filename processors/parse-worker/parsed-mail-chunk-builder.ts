@@ -134,10 +134,11 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     if (entry >= 0 && this.encodeRows && !this.named(entry))
       this.rows.names.nameEntry(entry, event.user, event.user_raw, event.ip);
     this.pairs[index] = pair;
-    if (!this.encodeRows) {
-      // Measuring the aggregation alone: no rows.
-    } else if (entry >= 0) this.rows.addEncoded(event.ts, event.host, event, entry, this.source.sourceId, offset);
-    else this.rows.add(event, this.source.sourceId, offset);
+    if (this.encodeRows) {
+      // A field map's event is written by its entry, whose names are stored; another format's with its own.
+      if (entry >= 0) this.rows.addEncoded(event.ts, event.host, event, entry, this.source.sourceId, offset);
+      else this.rows.add(event, this.source.sourceId, offset);
+    }
     this.events = index + 1;
   }
 
