@@ -11,7 +11,7 @@ export const NO_COUNTRY = 0;
 /** A location's strings as interned ids. */
 export type LocationIds = { network: number; network16: number; country: number };
 
-/** The numbers of one record, at these offsets of its stretch of `AddressRecords` (one cache line). */
+/** The numbers of one record, at these offsets of its stretch of `AddressRecords` (104 bytes). */
 export const RecordField = {
   firstSeen: 0,
   lastSeen: 1,
@@ -30,9 +30,14 @@ export const RecordField = {
   asn: 10,
   /** 1 when the address lies in an allowlisted network: it never counts towards a window. */
   allowlisted: 11,
+  /**
+   * The entry of the (user, network) sighting in `NetworkSightings` (-1 until looked up): a window's
+   * description reads when a network was first seen from here, not through a hash table.
+   */
+  sighting: 12,
 } as const;
 type Field = (typeof RecordField)[keyof typeof RecordField];
-const STRIDE = 12;
+const STRIDE = 13;
 
 /**
  * Every (user, address) record, each a stretch of numbers in one typed array
@@ -81,6 +86,7 @@ export class AddressRecords {
     data[base + RecordField.country] = ids.country;
     data[base + RecordField.asn] = location.asn;
     data[base + RecordField.allowlisted] = allowlisted ? 1 : 0;
+    data[base + RecordField.sighting] = -1;
     this.ip.push(ip);
     this.location.push(location);
     return record;

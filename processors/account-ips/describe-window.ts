@@ -49,11 +49,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
         : judgeWindow(shape, threshold, config.roaming, allowlistedUser(state.userNames[userId] as string));
     const start = fields[WindowField.start] as number;
     const end = fields[WindowField.end] as number;
-    let newNetworks = 0;
-    for (let index = 0; index < networks; index++) {
-      const network = windows.distinctNetworkAt(slot, index);
-      if (state.networkSightings.firstSeenWithin(userId, network, start, end)) newNetworks += 1;
-    }
+    const newNetworks = countNewNetworks(state, slot, userId, networks, addresses, start, end);
     const firstLogin = fields[WindowField.firstLogin] as number;
     const lastLogin = fields[WindowField.lastLogin] as number;
     values[at + WindowRowField.user] = userId;
@@ -99,6 +95,43 @@ export function windowVersion(events: number, networks: number, newNetworks: num
   return events * KNOWN_NETWORKS_RANGE + Math.min(networks - newNetworks, KNOWN_NETWORKS_RANGE - 1);
 }
 const KNOWN_NETWORKS_RANGE = 2 ** 21;
+
+/**
+ * How many of a window's distinct networks its user first saw inside [start, end). A window held inline
+ * (most) reads each network's first sighting through the entry kept in one of its records (found by hash
+ * once per record, then kept: the records are read for the window's shape anyway); a larger one looks
+ * each network up.
+ */
+function countNewNetworks(
+  state: AccountState,
+  slot: number,
+  user: number,
+  networks: number,
+  addresses: number,
+  start: number,
+  end: number,
+): number {
+  const windows = state.windows;
+  const sightings = state.networkSightings;
+  let count = 0;
+  if (!windows.holdsInline(slot)) {
+    for (let index = 0; index < networks; index++)
+      if (sightings.firstSeenWithin(user, windows.distinctNetworkAt(slot, index), start, end)) count += 1;
+    return count;
+  }
+  const records = state.records;
+  for (let at = 0; at < addresses; at++) {
+    if (!windows.firstOfItsNetwork(slot, at)) continue;
+    const record = windows.addressAt(slot, at);
+    let entry = records.field(record, RecordField.sighting);
+    if (entry < 0) {
+      entry = sightings.entryOf(user, records.field(record, RecordField.network));
+      records.setField(record, RecordField.sighting, entry);
+    }
+    if (sightings.entryFirstSeenWithin(entry, start, end)) count += 1;
+  }
+  return count;
+}
 
 /**
  * ASNs (unknown ones not counted), countries and /16s of a window's addresses,

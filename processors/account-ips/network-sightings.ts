@@ -11,10 +11,19 @@ export class NetworkSightings {
 
   /** True when `user` first saw `network` inside [start, end) (a boolean: nothing boxed on the hot path). */
   firstSeenWithin(user: number, network: number, start: number, end: number): boolean {
-    const entry = this.index.get(user, network);
+    return this.entryFirstSeenWithin(this.index.get(user, network), start, end);
+  }
+
+  /** `firstSeenWithin` of a sighting known by its entry (-1: none). Entries never move: one may be kept. */
+  entryFirstSeenWithin(entry: number, start: number, end: number): boolean {
     if (entry < 0) return false;
     const seen = this.firstSeen[entry] as number;
     return seen >= start && seen < end;
+  }
+
+  /** The entry of (user, network), or -1. */
+  entryOf(user: number, network: number): number {
+    return this.index.get(user, network);
   }
 
   /** Records a sighting; returns the earlier first sighting it replaced (undefined when first, or when not earlier). */

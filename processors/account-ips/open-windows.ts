@@ -302,6 +302,20 @@ export class OpenWindows {
     return this.data[slot * STRIDE + INLINE_RECORDS + index] as number;
   }
 
+  /** True while the window's addresses are held inline (at most `INLINE`: most windows). */
+  holdsInline(slot: number): boolean {
+    return this.many[slot] === undefined;
+  }
+
+  /** For a window held inline: true when the address at `at` is the first of its network in the window. */
+  firstOfItsNetwork(slot: number, at: number): boolean {
+    const data = this.data;
+    const base = slot * STRIDE;
+    const network = data[base + INLINE_NETWORKS + at] as number;
+    for (let earlier = 0; earlier < at; earlier++) if (data[base + INLINE_NETWORKS + earlier] === network) return false;
+    return true;
+  }
+
   /** The `index`-th distinct network id of a window (below its `networks` count), in the order first added. */
   distinctNetworkAt(slot: number, index: number): number {
     const many = this.many[slot];

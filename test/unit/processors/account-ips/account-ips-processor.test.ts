@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { createAccountIpsProcessor } from "../../../../processors/account-ips/account-ips-processor.js";
 import type { AsnDatabase } from "../../../../processors/account-ips/asn-database.js";
@@ -224,5 +225,83 @@ describe("roaming phones with a home", () => {
     processor.fold(login("phone", "94.7.9.1", T0 + 3_600_000 * 2 + 1, 201));
     changes = processor.collect();
     expect(changes.alerts.map((a) => `${a.window} ${a.verdict}`)).toContain("24h likely-compromise");
+  });
+});
+
+describe("new networks of a window", () => {
+  test("every window's last row counts the networks its user first saw inside it, however often it was described", () => {
+    // Few users and addresses (networks repeat, windows hold one to a dozen addresses: inline and beyond),
+    // two sources read in turns, collections at random moments (rows described again and again).
+    const line = fc.record({
+      user: fc.constantFrom("ann", "bob", "cy"),
+      net: fc.integer({ min: 0, max: 11 }),
+      host: fc.integer({ min: 1, max: 3 }),
+      minutes: fc.integer({ min: 0, max: 40 }),
+      success: fc.boolean(),
+      collect: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 120 }), (lines) => {
+        const processor = createAccountIpsProcessor({ config, asnDatabase: fakeAsns });
+        const last = new Map<string, WindowRow>();
+        const keep = (rows: WindowRow[]) => {
+          for (const row of rows) {
+            const key = `${row.user} ${row.window} ${row.window_start}`;
+            if ((last.get(key)?.version ?? -1) <= row.version) last.set(key, row);
+          }
+        };
+        // Each source's lines in time order; the sources interleave.
+        const clock = [T0, T0];
+        const folded = lines.map((item, index) => {
+          const source = index % 2;
+          clock[source] = (clock[source] as number) + item.minutes * 60_000;
+          const ip = `${20 + item.net}.${item.net}.1.${item.host}`;
+          const fact = {
+            ...login(item.user, ip, clock[source] as number, index, item.success),
+            sourceId: `mx${source}`,
+          };
+          processor.fold(fact);
+          if (item.collect) keep(processor.collect().windows);
+          return { ...fact, net: item.net };
+        });
+        keep(processor.collect({ flushOpen: true }).windows);
+        // The model: a network's first sighting is its user's earliest login there, failed or not; a window
+        // counts the networks of its successful logins.
+        const firstSeen = new Map<string, number>();
+        for (const fact of folded) {
+          const key = `${fact.user} ${fact.net}`;
+          firstSeen.set(key, Math.min(firstSeen.get(key) ?? Number.POSITIVE_INFINITY, fact.ts));
+        }
+        const expected = new Map<string, { networks: Set<number>; start: number; end: number; user: string }>();
+        for (const fact of folded) {
+          if (!fact.success) continue;
+          for (const [name, size] of [
+            ["1h", HOUR],
+            ["24h", 24 * HOUR],
+          ] as const) {
+            const start = Math.floor(fact.ts / size) * size;
+            const key = `${fact.user} ${name} ${start}`;
+            const window = expected.get(key) ?? {
+              networks: new Set<number>(),
+              start,
+              end: start + size,
+              user: fact.user,
+            };
+            window.networks.add(fact.net);
+            expected.set(key, window);
+          }
+        }
+        for (const [key, window] of expected) {
+          const row = last.get(key);
+          expect(row?.networks, key).toBe(window.networks.size);
+          const seenInside = [...window.networks].filter((net) => {
+            const seen = firstSeen.get(`${window.user} ${net}`) as number;
+            return seen >= window.start && seen < window.end;
+          });
+          expect(row?.new_networks, key).toBe(seenInside.length);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
