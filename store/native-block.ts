@@ -1,5 +1,4 @@
 import { endianness } from "node:os";
-import { sqlString } from "./sql-string.js";
 
 // 64-bit columns are written as two native 32-bit words; ClickHouse's Native format is little-endian.
 if (endianness() !== "LE") throw new Error("the Native encoder assumes a little-endian machine");
@@ -53,9 +52,10 @@ export class NativeStringColumn {
 
 /**
  * A string column whose values repeat (a host, a source, a format): each row
- * is an index into the block's distinct values, written as an `Enum8` of them
- * (one byte per row; the insert converts it to the table's string type), or
- * as a plain `String` column when there are too many or odd ones.
+ * is an index into the block's distinct values, written as a
+ * `LowCardinality(String)` column (the values once, one byte per row; a
+ * table's `LowCardinality` column takes it as it is, a `String` column
+ * converts it), or as a plain `String` column when there are too many.
  */
 export class NativeRepeatedColumn {
   private indexes = new Int32Array(4096);
@@ -100,11 +100,7 @@ export class NativeRepeatedColumn {
   /** The column of the rows appended since the last reset. */
   column(name: string): NativeColumn {
     const { values, rows, indexes } = this;
-    if (values.length <= ENUM8_VALUES && values.every((value) => PRINTABLE.test(value))) {
-      const data = new Uint8Array(rows);
-      for (let row = 0; row < rows; row++) data[row] = indexes[row] as number;
-      return { name, type: enum8Type(values), data };
-    }
+    if (values.length < LOW_CARDINALITY_KEYS) return lowCardinalityColumn(name, values, indexes, rows);
     const encoded = values.map(encodeNativeString);
     const strings = new NativeStringColumn();
     for (let row = 0; row < rows; row++) {
@@ -123,20 +119,47 @@ export class NativeRepeatedColumn {
 }
 
 /**
- * `Enum8('a' = 0, 'b' = 1, ...)` of the values, written with a plain loop: made for every repeated column
- * of every block, where a `map(...).join` kept throwing V8's compiled code away (the arrays' shapes vary).
+ * A `LowCardinality(String)` column of `rows` rows, row `k` being `values[indexes[k]]`, as ClickHouse
+ * writes one in a Native block: the keys' serialization version (1), the index type (UInt8) with the
+ * flags "additional keys" and "update dictionary", the keys (the empty string first, ClickHouse's
+ * default key, then the values), and one index byte per row (all little-endian 64-bit counts).
  */
-function enum8Type(values: readonly string[]): string {
-  let type = "Enum8(";
-  for (let index = 0; index < values.length; index++)
-    type += `${index > 0 ? ", " : ""}${sqlString(values[index] as string)} = ${index}`;
-  return `${type})`;
+function lowCardinalityColumn(
+  name: string,
+  values: readonly string[],
+  indexes: Int32Array,
+  rows: number,
+): NativeColumn {
+  const keys = new NativeStringColumn();
+  keys.appendString("");
+  const keyOf = new Uint8Array(values.length);
+  let keyCount = 1;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as string;
+    if (value === "") continue;
+    keyOf[index] = keyCount++;
+    keys.appendString(value);
+  }
+  const data = new Uint8Array(8 + 8 + 8 + keys.used + 8 + rows);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, KEYS_SERIALIZATION_VERSION, true);
+  view.setUint32(8, UINT8_INDEXES | HAS_ADDITIONAL_KEYS | NEED_UPDATE_DICTIONARY, true);
+  view.setUint32(16, keyCount, true);
+  data.set(keys.bytes.subarray(0, keys.used), 24);
+  let at = 24 + keys.used;
+  view.setUint32(at, rows, true);
+  at += 8;
+  for (let row = 0; row < rows; row++) data[at + row] = keyOf[indexes[row] as number] as number;
+  return { name, type: "LowCardinality(String)", data };
 }
 
-/** An Enum8 holds values 0 to 127 here (its names must be distinct, which the look-up keeps them). */
-const ENUM8_VALUES = 128;
-/** Names written into an Enum8 type: printable characters only, whatever a log line held. */
-const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
+/** A `LowCardinality` column's keys, the empty string included, fit UInt8 indexes: up to 255 other values. */
+const LOW_CARDINALITY_KEYS = 256;
+/** ClickHouse's `KeysSerializationVersion::SharedDictionariesWithAdditionalKeys`. */
+const KEYS_SERIALIZATION_VERSION = 1;
+const UINT8_INDEXES = 0;
+const HAS_ADDITIONAL_KEYS = 1 << 9;
+const NEED_UPDATE_DICTIONARY = 1 << 10;
 
 /** Encodes `text` as a Native string (length and UTF-8 bytes). */
 export function encodeNativeString(text: string): Uint8Array {

@@ -8,8 +8,8 @@ import {
 
 /**
  * How a column is written in a Native block: its ClickHouse type there (the
- * insert converts it to the table's, e.g. an Enum8 of repeated strings to
- * `LowCardinality(String)`). Numbers are whole numbers below 2^53.
+ * insert converts it to the table's, e.g. a `LowCardinality(String)` of repeated strings to
+ * `String`). Numbers are whole numbers below 2^53.
  */
 export type NativeRowColumnKind =
   | "string"

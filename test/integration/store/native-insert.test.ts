@@ -59,8 +59,8 @@ async function storedEvents(client: ClickHouseClient): Promise<string> {
 }
 
 function nativeBlocks(): { blocks: Uint8Array[]; rows: number } {
-  // Several blocks, as parsed chunks give (one insert may carry several); the last one's hosts are an Enum8
-  // with a quote and a backslash in a name, the middle one's a String (a control character).
+  // Several blocks, as parsed chunks give (one insert may carry several), their repeated values
+  // LowCardinality columns: hosts with a quote and a backslash, a control character, the empty string.
   const blocks: Uint8Array[] = [];
   for (const part of [events.slice(0, 3), events.slice(3, 4), events.slice(4)]) {
     const rows = new NativeEventRows();
@@ -130,13 +130,14 @@ describe("Native inserts (the aggregation's rows)", () => {
       country: index === 0 ? "" : "DE",
       version: 2 ** 40 + 2 * index,
     }));
-    // More distinct AS names than an Enum8 holds: that column falls back to plain strings.
-    for (let index = 0; index < 200; index++)
+    // More distinct AS names than a LowCardinality column with one-byte indexes holds (255 and the empty
+    // string): that column falls back to plain strings; the countries (254 and the empty one) just fit.
+    for (let index = 0; index < 300; index++)
       history.push({
         ...(history[0] as HistoryRow),
         user: `many${index}`,
         as_name: `AS ${index}`,
-        country: `C${index}`,
+        country: index < 253 ? `C${index}` : "DE",
       });
     const windows: WindowRow[] = hostile.map((user, index) => ({
       user,
