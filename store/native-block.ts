@@ -13,6 +13,8 @@ export class NativeStringColumn {
 
   /** Appends a value. */
   appendString(text: string): void {
+    // Short ASCII text (names, addresses, networks) is copied here: a native write costs more per call.
+    if (text.length < SHORT_TEXT && this.appendAscii(text)) return;
     this.reserve(text.length * 3 + 5);
     const start = this.used;
     // Assume a one-byte length; move the bytes when it takes more.
@@ -21,6 +23,22 @@ export class NativeStringColumn {
     if (prefix > 1) this.bytes.copyWithin(start + prefix, start + 1, start + 1 + length);
     writeLeb(this.bytes, start, length);
     this.used = start + prefix + length;
+  }
+
+  /** Appends `text` (shorter than SHORT_TEXT) when it is ASCII; false, appending nothing, otherwise. */
+  private appendAscii(text: string): boolean {
+    const length = text.length;
+    this.reserve(length + 1);
+    const bytes = this.bytes;
+    const start = this.used;
+    for (let index = 0; index < length; index++) {
+      const code = text.charCodeAt(index);
+      if (code >= 128) return false;
+      bytes[start + 1 + index] = code;
+    }
+    bytes[start] = length;
+    this.used = start + 1 + length;
+    return true;
   }
 
   /** Appends a value already encoded as a Native string (length and bytes) in `source[start, end)`. */
@@ -152,6 +170,9 @@ function lowCardinalityColumn(
   for (let row = 0; row < rows; row++) data[at + row] = keyOf[indexes[row] as number] as number;
   return { name, type: "LowCardinality(String)", data };
 }
+
+/** Text shorter than this (its length then takes one LEB128 byte) may be copied character by character. */
+const SHORT_TEXT = 128;
 
 /** A `LowCardinality` column's keys, the empty string included, fit UInt8 indexes: up to 255 other values. */
 const LOW_CARDINALITY_KEYS = 256;

@@ -159,6 +159,15 @@ export class NativeRows {
     return this;
   }
 
+  /** The values of the next text column, one per row. */
+  texts(values: readonly string[]): this {
+    const column = this.columns[this.next++];
+    if (column instanceof NativeStringColumn) for (const value of values) column.appendString(value);
+    else if (column instanceof NativeRepeatedColumn) for (const value of values) column.append(value);
+    else throw new TypeError(`column ${this.layout[this.next - 1]?.name} takes numbers`);
+    return this;
+  }
+
   /** `count` values of the next text column, `textOf(k)` for row `k`. */
   textsOf(count: number, textOf: (row: number) => string): this {
     const column = this.columns[this.next++];
@@ -168,7 +177,7 @@ export class NativeRows {
     return this;
   }
 
-  /** Ends `count` rows written column by column (`repeat`, `supplied`, `numbersEach`, `numbersStrided`, `numbersOf`, `textsOf`). */
+  /** Ends `count` rows written column by column (`repeat`, `supplied`, `numbersEach`, `numbersStrided`, `numbersOf`, `texts`, `textsOf`). */
   endRows(count: number): void {
     if (this.next !== this.columns.length)
       throw new Error(`rows of ${this.next} columns for ${this.columns.length} columns`);
