@@ -122,3 +122,15 @@ export async function resultTables(client: ClickHouseClient): Promise<Record<str
 export function storeClient(url: string): ClickHouseClient {
   return createClient({ url, request_timeout: 60_000 });
 }
+
+/** A test's own topics (every name under `prefix`, one day's retention), with the web lines on `rawWebPartitions`. */
+export function testTopics(prefix: string, rawWebPartitions = 1) {
+  const topic = (suffix: string, partitions = 1) => ({ name: `${prefix}.${suffix}`, partitions, retention: "1d" });
+  return {
+    rawMail: topic("raw.mail"),
+    mailAuth: topic("events.mail-auth"),
+    alerts: topic("alerts"),
+    dlq: topic("dlq"),
+    rawWeb: topic("raw.web", rawWebPartitions),
+  };
+}

@@ -18,6 +18,7 @@ import {
   startStoreServer,
   stopProcess,
   storeClient,
+  testTopics,
   type VigilProcess,
   waitFor,
 } from "../helpers/scaled-out.js";
@@ -656,13 +657,7 @@ describe("vigil ship and vigil process over a real Kafka broker", () => {
         kafka: {
           brokers: [broker.bootstrap],
           clientId: `test-${name}`,
-          topics: {
-            rawMail: { name: `${name}.raw.mail`, partitions: 1, retention: "1d" },
-            mailAuth: { name: `${name}.events.mail-auth`, partitions: 1, retention: "1d" },
-            alerts: { name: `${name}.alerts`, partitions: 1, retention: "1d" },
-            dlq: { name: `${name}.dlq`, partitions: 1, retention: "1d" },
-            rawWeb: { name: `${name}.raw.web`, partitions: 2, retention: "1d" },
-          },
+          topics: testTopics(name, 2),
           groups: { parse: `${name}-parse`, accountIps: `${name}-account-ips`, outbound: `${name}-outbound` },
           ship: { host: "web1" },
           sessionTimeout: "3s",

@@ -17,7 +17,7 @@ import { createStageMetrics } from "../../runtime/stage-metrics.js";
 import { ConfigSchema, type KafkaConfig, type VigilConfig } from "../../schemas/config.js";
 import { type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
 import { loadCheckpoint } from "../../store/processor-checkpoints.js";
-import { waitFor } from "../helpers/scaled-out.js";
+import { testTopics, waitFor } from "../helpers/scaled-out.js";
 import { tempDir } from "../helpers/vigil-cli.js";
 
 /**
@@ -50,13 +50,7 @@ beforeAll(async () => {
     kafka: {
       brokers: [broker.bootstrap],
       clientId: NAME,
-      topics: {
-        rawMail: { name: `${NAME}.raw.mail`, partitions: 1, retention: "1d" },
-        mailAuth: { name: `${NAME}.events.mail-auth`, partitions: 1, retention: "1d" },
-        alerts: { name: `${NAME}.alerts`, partitions: 1, retention: "1d" },
-        dlq: { name: `${NAME}.dlq`, partitions: 1, retention: "1d" },
-        rawWeb: { name: `${NAME}.raw.web`, partitions: 1, retention: "1d" },
-      },
+      topics: testTopics(NAME),
       groups: { accountIps: `${NAME}-account-ips` },
       commitInterval: "300ms",
       sessionTimeout: "3s",
