@@ -136,12 +136,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
 
   let unpublished = false;
   const checkpoint = async () => {
-    await saveStateFile(statePath, {
-      version: 1,
-      savedAt: new Date().toISOString(),
-      positions: [...positions.values()],
-      accountIps: null,
-    });
+    await saveStateFile(statePath, { savedAt: new Date().toISOString(), positions: [...positions.values()] });
     unpublished = true;
   };
   /** Positions into the store for `vigil status` (at most every 2 s; best effort). */

@@ -18,7 +18,7 @@ import {
 } from "./mail-rows.js";
 import type { MailLineParser } from "./parse/mail-line-parser.js";
 import type { ParsedMailChunk } from "./parse-worker/parsed-mail-chunk.js";
-import { loadStateFile, type PipelineState, prepareFileReplacement, stateFileText } from "./state-file.js";
+import { loadStateFile, type PipelineState, prepareStateReplacement } from "./state-file.js";
 
 export type PipelineCounters = { lines: number; bytes: number; events: number; skipped: number; unparsed: number };
 
@@ -141,25 +141,21 @@ export function createMailPipeline(deps: MailPipelineDeps): MailPipeline {
     const encoded = encodeAccountRows(changes);
     const derived: DerivedRows = { ...encoded, windows: blocksOf([...heldWindows, encoded.windows]) };
     heldWindows = [];
-    const snapshot = options.saveState === false ? null : processor.snapshot();
+    const accounts = options.saveState === false ? null : processor.encodeState();
     const committedPositions = [...positions.values()];
     const lines = pending;
     pending = 0;
     const inserting = insertingEvidence.then(() => insertDerived(client, derived, metrics));
     inserting.catch(() => undefined); // awaited below
-    // The state file's text is made and written beside it while the store inserts (this thread would wait);
+    // The state is written beside the state file while the store inserts (this thread would wait);
     // it takes the state file's place once the store acknowledged the rows.
     const replacement =
-      snapshot === null
+      accounts === null
         ? null
-        : prepareFileReplacement(
+        : prepareStateReplacement(
             deps.statePath,
-            stateFileText({
-              version: 1,
-              savedAt: new Date().toISOString(),
-              positions: committedPositions,
-              accountIps: snapshot,
-            }),
+            { savedAt: new Date().toISOString(), positions: committedPositions },
+            accounts,
           );
     let replaced = false;
     try {

@@ -4,6 +4,7 @@ import { createNetworkList } from "../../runtime/network-list.js";
 import type { AccountIpsConfig } from "../../schemas/config.js";
 import type { ParsedMailChunk } from "../parse-worker/parsed-mail-chunk.js";
 import { createAccountState, flushSourceWatermark } from "./account-state.js";
+import { type EncodedAccountState, encodeAccountState } from "./account-state-binary.js";
 import { addressLocator } from "./address-locator.js";
 import type { AsnDatabase } from "./asn-database.js";
 import { type Changes, collectChanges } from "./collect-changes.js";
@@ -40,6 +41,8 @@ export type AccountIpsProcessor = {
   /** `closedOnly`: only the last rows of the windows that close now (see CollectContext). */
   collect(options?: { closeAll?: boolean; flushOpen?: boolean; closedOnly?: boolean }): Changes;
   snapshot(): StateSnapshot;
+  /** The state in its binary form (what `snapshot` describes, made without formatting it): the embedded pipeline's state file. */
+  encodeState(): EncodedAccountState;
   restore(snapshot: StateSnapshot): void;
   stats(): { users: number; addresses: number; openWindows: number; lateEvents: number; watermark: number };
 };
@@ -165,6 +168,10 @@ export function createAccountIpsProcessor(deps: {
     snapshot() {
       foldWaiting();
       return snapshotState(state, finished);
+    },
+    encodeState() {
+      foldWaiting();
+      return encodeAccountState(state, finished);
     },
     restore(snapshot) {
       foldWaiting();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { buildMailScenario } from "../../demo/mail-scenario.js";
 import { writeMailLogs } from "../../demo/write-mail-logs.js";
-import { PipelineStateSchema } from "../../processors/state-file.js";
+import { loadStateFile } from "../../processors/state-file.js";
 import { dumpStore } from "../helpers/dump-store.js";
 import { sliceLines } from "../helpers/scaled-out.js";
 import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
@@ -21,7 +21,8 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_00
 
 function committedOffset(dataDir: string): number {
   try {
-    const state = PipelineStateSchema.parse(JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")));
+    const state = loadStateFile(join(dataDir, "state.json"));
+    if (state === null) return -1;
     return Math.max(0, ...state.positions.map((position) => position.offset));
   } catch {
     return -1;

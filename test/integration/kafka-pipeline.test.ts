@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -8,7 +8,7 @@ import type { MailScenario } from "../../demo/mail-scenario.js";
 import { apacheTime } from "../../demo/write-apache-log.js";
 import type { WrittenFile } from "../../demo/write-mail-logs.js";
 import type { AlertRow } from "../../processors/account-ips/rows.js";
-import { PipelineStateSchema } from "../../processors/state-file.js";
+import { loadStateFile } from "../../processors/state-file.js";
 import { freePort, type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
 import {
   growingFiles,
@@ -262,7 +262,8 @@ async function runScaledOut(
 /** The state file at `statePath` has every source at its file's current end. */
 function checkpointedEverything(statePath: string, sources: readonly { path: string }[]): boolean {
   try {
-    const state = PipelineStateSchema.parse(JSON.parse(readFileSync(statePath, "utf8")));
+    const state = loadStateFile(statePath);
+    if (state === null) return false;
     return sources.every((source) =>
       state.positions.some(
         (position) => position.path === source.path && position.offset === statSync(source.path).size,

@@ -1,7 +1,7 @@
-import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { PipelineStateSchema } from "../../processors/state-file.js";
+import { loadStateFile } from "../../processors/state-file.js";
 import { exitOf, startVigil, tempDir, vigil } from "../helpers/vigil-cli.js";
 
 const login = (n: number) =>
@@ -11,7 +11,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function committedLines(dataDir: string): number {
   try {
-    const state = PipelineStateSchema.parse(JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")));
+    const state = loadStateFile(join(dataDir, "state.json"));
+    if (state === null) return 0;
     return (
       state.accountIps?.users.reduce((sum, user) => sum + user.ips.reduce((n, ip) => n + ip[3] + ip[4], 0), 0) ?? 0
     );
