@@ -24,7 +24,8 @@ export function startOpeningStore(config: VigilConfig): { client: ClickHouseClie
     ...(config.clickhouse === undefined ? {} : { clickhouse: config.clickhouse }),
   });
   const ready = (async () => {
-    await migrate(client);
+    // The embedded engine takes a migration's statements in one query (see `migrate`).
+    await migrate(client, { together: config.clickhouse === undefined });
     // Audit rows spooled while another process held the store.
     await importAuditSpool(client, config.data);
   })();

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { StoreError } from "../runtime/errors.js";
+import { sqlString } from "./sql-string.js";
 
 export type MigrationResult = { applied: string[]; alreadyApplied: string[] };
 
@@ -33,8 +34,18 @@ export function splitStatements(sql: string): string[] {
  * Applies `schemas/clickhouse/NNN_name.sql` in order, each once, recorded in
  * `schema_migrations`. Statements are idempotent (`IF NOT EXISTS`), so a crash
  * between a statement and its record is repaired by running again.
+ *
+ * `together: true` (the embedded store, whose engine takes several statements
+ * in one query) sends all the pending files' statements and records as one
+ * query: three round trips in all instead of one per statement. Each round
+ * trip's answer waits for a turn of this thread, and `vigil backfill` folds
+ * while the tables migrate: statement by statement, its store was ready only
+ * after 0.7-0.8 s.
  */
-export async function migrate(client: ClickHouseClient): Promise<MigrationResult> {
+export async function migrate(
+  client: ClickHouseClient,
+  options: { together?: boolean } = {},
+): Promise<MigrationResult> {
   const folder = migrationsFolder();
   try {
     await client.command({
@@ -47,11 +58,21 @@ export async function migrate(client: ClickHouseClient): Promise<MigrationResult
       .filter((name) => /^\d+_[\w-]+\.sql$/.test(name))
       .sort();
     const outcome: MigrationResult = { applied: [], alreadyApplied: [] };
+    const pending: string[] = [];
     for (const name of files) {
-      if (done.has(name)) {
-        outcome.alreadyApplied.push(name);
-        continue;
-      }
+      if (done.has(name)) outcome.alreadyApplied.push(name);
+      else pending.push(name);
+    }
+    if (options.together === true && pending.length > 0) {
+      const statements = pending.flatMap((name) => [
+        ...splitStatements(readFileSync(join(folder, name), "utf8")),
+        `INSERT INTO schema_migrations (version, name) VALUES (${Number.parseInt(name, 10)}, ${sqlString(name)})`,
+      ]);
+      await client.command({ query: statements.join(";\n") });
+      outcome.applied.push(...pending);
+      return outcome;
+    }
+    for (const name of pending) {
       for (const statement of splitStatements(readFileSync(join(folder, name), "utf8"))) {
         await client.command({ query: statement });
       }
