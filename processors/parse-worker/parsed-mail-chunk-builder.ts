@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
+import { ipv4Number } from "../account-ips/ipv4-number.js";
+import { PairTable } from "../account-ips/pair-table.js";
 import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
 import { appendLocation, emptyLocationColumns } from "./address-location-columns.js";
@@ -28,8 +30,13 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private offsets = new Float64Array(4096);
   private success = new Uint8Array(4096);
   private pairs = new Int32Array(4096);
-  /** user -> address -> pair number; bounded by users × their addresses, like the aggregation's own state. */
-  private readonly pairNumbers = new Map<string, number>();
+  /**
+   * (user number, address number) -> pair number, users and IPv4 addresses numbered without a string key
+   * (a new pair used to cost a `user\naddress` string and its hash); bounded by users × their addresses,
+   * like the aggregation's own state.
+   */
+  private readonly pairNumbers = new PairTable();
+  private readonly userNumbers = new Map<string, number>();
   /** The scan kernel, whose table numbers the raw bytes of field-map lines' pairs. */
   readonly fieldMapScanner = new FieldMapScanner();
   private readonly rawPairs = this.fieldMapScanner;
@@ -38,8 +45,10 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private firstNewPair = 0;
   private newPairUsers: string[] = [];
   private newPairAddresses: number[] = [];
-  /** address -> its number; bounded by the addresses of the records above. */
-  private readonly addressNumbers = new Map<string, number>();
+  /** Address -> its number (an IPv4 address by its 32-bit number); bounded by the addresses of the records above. */
+  private readonly ipv4Numbers = new PairTable();
+  private readonly otherAddressNumbers = new Map<string, number>();
+  private addressCount = 0;
   private firstNewAddress = 0;
   private newAddresses: string[] = [];
   private newAddressLocations = emptyLocationColumns();
@@ -149,22 +158,29 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
 
   /** The number of the event's (user, address) pair, numbering it when new. */
   private pairNumber(event: ParsedMailAuth): number {
-    const key = `${event.user}\n${event.ip}`;
-    let pair = this.pairNumbers.get(key);
-    if (pair === undefined) {
+    let user = this.userNumbers.get(event.user);
+    if (user === undefined) {
+      user = this.userNumbers.size;
+      this.userNumbers.set(event.user, user);
+    }
+    const address = this.addressNumber(event.ip);
+    let pair = this.pairNumbers.get(user, address);
+    if (pair < 0) {
       pair = this.nextPair++;
-      this.pairNumbers.set(key, pair);
+      this.pairNumbers.insert(user, address, pair);
       this.newPairUsers.push(event.user);
-      this.newPairAddresses.push(this.addressNumber(event.ip));
+      this.newPairAddresses.push(address);
     }
     return pair;
   }
 
   private addressNumber(ip: string): number {
-    let number = this.addressNumbers.get(ip);
-    if (number === undefined) {
-      number = this.addressNumbers.size;
-      this.addressNumbers.set(ip, number);
+    const ipv4 = ipv4Number(ip);
+    let number = ipv4 >= 0 ? this.ipv4Numbers.get(0, ipv4) : (this.otherAddressNumbers.get(ip) ?? -1);
+    if (number < 0) {
+      number = this.addressCount++;
+      if (ipv4 >= 0) this.ipv4Numbers.insert(0, ipv4, number);
+      else this.otherAddressNumbers.set(ip, number);
       this.newAddresses.push(ip);
       appendLocation(this.newAddressLocations, this.locate(ip));
     }
@@ -210,7 +226,7 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.firstNewPair = this.nextPair;
     this.newPairUsers = [];
     this.newPairAddresses = [];
-    this.firstNewAddress = this.addressNumbers.size;
+    this.firstNewAddress = this.addressCount;
     this.newAddresses = [];
     this.newAddressLocations = emptyLocationColumns();
     this.unparsedRows = [];
