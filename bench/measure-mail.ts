@@ -65,7 +65,9 @@ if (processor === null || worker === null) {
   const batchLines = ConfigSchema.parse({}).tail.batchLines;
   const parserId = worker.defineParser(parserOptions);
   async function* chunks() {
-    for await (const chunk of readFileChunks(path as string)) yield { chunk, parserId, meta: null };
+    const sharedMemory = worker?.sharedMemory;
+    for await (const chunk of readFileChunks(path as string, sharedMemory === undefined ? {} : { sharedMemory }))
+      yield { chunk, parserId, meta: null };
   }
   for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD, () => processor.foldPending())) {
     sourceId = parsed.sourceId;

@@ -18,6 +18,12 @@ export type LineChunk = {
    * another thread instead of copying it, after which `data` is empty. Set by readFileChunks for plain files.
    */
   ownsMemory?: true;
+  /**
+   * Set when `data` lies in memory shared with the parse worker (readFileChunks with `sharedMemory`):
+   * the chunk is sent to it without a copy, and this is called once nothing reads `data` any more,
+   * after which its bytes change. A consumer that does not call it only keeps that memory from reuse.
+   */
+  releaseShared?: () => void;
 };
 
 /** Where a reader has got to in one source: everything before `offset` is processed. */

@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../runtime/errors.js";
 import type { LineChunk } from "./line-chunk.js";
+import type { SharedChunkMemory } from "./shared-chunk-memory.js";
 import { fingerprint } from "./source-fingerprint.js";
 
 export type ReadFileChunksOptions = {
@@ -11,6 +12,8 @@ export type ReadFileChunksOptions = {
   signal?: AbortSignal;
   /** Bytes of the file read so far (compressed bytes for .gz) and its size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Memory shared with the parse worker to read a plain file's chunks into (see LineChunk's `releaseShared`). */
+  sharedMemory?: SharedChunkMemory;
 };
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
@@ -47,17 +50,27 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
     });
     lineChunks = joinedLineChunks(raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })), chunkBytes);
   } else {
-    lineChunks = plainLineChunks(handle, chunkBytes, progress);
+    lineChunks = plainLineChunks(handle, chunkBytes, progress, options.sharedMemory);
   }
 
   let sourceId: string | null = null;
   let offset = 0;
   try {
-    for await (const { data, ownsMemory } of lineChunks) {
-      if (options.signal?.aborted) return;
+    for await (const { data, ownsMemory, releaseShared } of lineChunks) {
+      if (options.signal?.aborted) {
+        releaseShared?.();
+        return;
+      }
       options.onProgress?.(progress.bytesRead, totalBytes);
       sourceId ??= fingerprint(data) ?? fingerprint(Buffer.concat([data, Buffer.from("\n")])) ?? "";
-      const chunk: LineChunk = { sourceId, path, startOffset: offset, data, ...(ownsMemory ? { ownsMemory } : {}) };
+      const chunk: LineChunk = {
+        sourceId,
+        path,
+        startOffset: offset,
+        data,
+        ...(ownsMemory ? { ownsMemory } : {}),
+        ...(releaseShared === undefined ? {} : { releaseShared }),
+      };
       offset += data.length;
       yield chunk;
     }
@@ -67,8 +80,8 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
   }
 }
 
-/** Whole lines read, and whether nothing else reads their memory. */
-type LinesRead = { data: Buffer; ownsMemory: boolean };
+/** Whole lines read, and whether nothing else reads their memory (or how to give back the shared memory they lie in). */
+type LinesRead = { data: Buffer; ownsMemory: boolean; releaseShared?: () => void };
 
 /**
  * A plain file's lines, `size` bytes read at a time into a buffer of its own that starts with the
@@ -78,23 +91,28 @@ async function* plainLineChunks(
   handle: Awaited<ReturnType<typeof open>>,
   size: number,
   progress: { bytesRead: number },
+  shared: SharedChunkMemory | undefined,
 ): AsyncGenerator<LinesRead> {
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   for (;;) {
-    const buffer = Buffer.allocUnsafeSlow(rest.length + size);
+    const slot = shared?.take(rest.length + size) ?? null;
+    const buffer = slot === null ? Buffer.allocUnsafeSlow(rest.length + size) : slot.data;
     rest.copy(buffer, 0);
     const { bytesRead } = await handle.read(buffer, rest.length, size, null);
     progress.bytesRead += bytesRead;
-    if (bytesRead === 0) break;
     const filled = rest.length + bytesRead;
-    const lastNewline = buffer.lastIndexOf(10, filled - 1);
+    const lastNewline = bytesRead === 0 ? -1 : buffer.lastIndexOf(10, filled - 1);
     if (lastNewline < 0) {
-      rest = buffer.subarray(0, filled);
+      // The end, or no line end yet: what was read stays in memory of its own.
+      rest = slot === null ? buffer.subarray(0, filled) : Buffer.from(buffer.subarray(0, filled));
+      slot?.release();
+      if (bytesRead === 0) break;
       continue;
     }
     // Copied out before the chunk is handed on: its memory may be moved to another thread.
     rest = Buffer.from(buffer.subarray(lastNewline + 1, filled));
-    yield { data: buffer.subarray(0, lastNewline + 1), ownsMemory: true };
+    const data = buffer.subarray(0, lastNewline + 1);
+    yield slot === null ? { data, ownsMemory: true } : { data, ownsMemory: false, releaseShared: slot.release };
   }
   if (rest.length > 0) yield { data: Buffer.concat([rest, Buffer.from("\n")]), ownsMemory: false };
 }

@@ -106,6 +106,7 @@ export async function importMailFiles(deps: {
       const result: ImportedFile = { path: file.path, sourceId: "", bytes: 0, alreadyImportedBytes: 0 };
       let fileBytes = 0;
       for await (const chunk of readFileChunks(file.path, {
+        sharedMemory: worker.sharedMemory,
         ...(deps.signal === undefined ? {} : { signal: deps.signal }),
         onProgress: (bytesRead) => {
           fileBytes = bytesRead;
@@ -119,6 +120,7 @@ export async function importMailFiles(deps: {
         result.alreadyImportedBytes += chunk.data.length - (remaining?.data.length ?? 0);
         result.bytes += chunk.data.length;
         if (remaining !== null) yield { chunk: remaining, parserId, meta: position };
+        else chunk.releaseShared?.(); // imported before: nothing reads it
       }
       bytesBefore += fileBytes;
       imported.push(result);

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { LineChunk } from "../../ingest/line-chunk.js";
+import { SharedChunkMemory } from "../../ingest/shared-chunk-memory.js";
 import { createMailLineParser, type MailLineParserOptions } from "../parse/mail-line-parser.js";
 import type { ParseWorkerReply, ParseWorkerRequest } from "./parse-worker-messages.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
@@ -14,7 +15,16 @@ export type MailParseWorker = {
    */
   parse(parserId: number, chunk: LineChunk): Promise<ParsedMailChunk>;
   close(): Promise<void>;
+  /**
+   * Memory shared with this worker for readFileChunks to read chunks into (`sharedMemory`): such a chunk
+   * is neither copied nor moved, and its memory is released when its answer arrives.
+   */
+  readonly sharedMemory: SharedChunkMemory;
 };
+
+/** Slots of shared memory: the chunks an import has on their way to the worker (PARSE_AHEAD) and two being read. */
+const SHARED_SLOTS = 8;
+const SHARED_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * A worker thread that parses mail log chunks (processors/parse-worker/parse-worker.ts),
@@ -30,17 +40,22 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
   // The worker keeps the process alive only while it has chunks to parse (one started early and never
   // used lets the process end).
   worker.unref();
-  const waiting: { resolve(chunk: ParsedMailChunk): void; reject(error: Error): void }[] = [];
+  const waiting: { resolve(chunk: ParsedMailChunk): void; reject(error: Error): void; release?: () => void }[] = [];
+  const sharedMemory = new SharedChunkMemory(SHARED_SLOTS, SHARED_CHUNK_BYTES);
   let failure: Error | null = null;
   let nextParserId = 0;
   const failAll = (error: Error) => {
     failure ??= error;
-    for (const request of waiting.splice(0)) request.reject(error);
+    for (const request of waiting.splice(0)) {
+      request.release?.();
+      request.reject(error);
+    }
   };
   worker.on("message", (reply: ParseWorkerReply) => {
     const request = waiting.shift();
     if (waiting.length === 0) worker.unref();
     if (request === undefined) return;
+    request.release?.(); // the worker is done with the chunk's bytes
     if (reply.type === "parsed") request.resolve(reply.chunk);
     else request.reject(new Error(`parse worker failed: ${reply.message}`));
   });
@@ -49,6 +64,7 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
   const send = (request: ParseWorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
 
   return {
+    sharedMemory,
     defineParser(options) {
       // Made here once as well, so that a bad format or field map is reported at once, as the
       // configuration error it is, rather than by the worker when its first chunk arrives.
@@ -61,10 +77,16 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
       if (failure !== null) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         if (waiting.length === 0) worker.ref();
-        waiting.push({ resolve, reject });
-        // Exactly the chunk's bytes: a view of shared memory is copied (moving its buffer would take what
-        // other views read, such as Node's pool of small buffers).
-        const data = chunk.ownsMemory === true ? chunk.data : new Uint8Array(chunk.data);
+        waiting.push({
+          resolve,
+          reject,
+          ...(chunk.releaseShared === undefined ? {} : { release: chunk.releaseShared }),
+        });
+        // A chunk in memory shared with the worker is sent as it is; otherwise exactly the chunk's bytes: a
+        // view of memory others read is copied (moving its buffer would take what other views read, such as
+        // Node's pool of small buffers).
+        const shared = chunk.releaseShared !== undefined;
+        const data = shared || chunk.ownsMemory === true ? chunk.data : new Uint8Array(chunk.data);
         send(
           {
             type: "chunk",
@@ -75,7 +97,7 @@ export function createMailParseWorker(options: { encodeRows?: boolean } = {}): M
             data,
             encodeRows,
           },
-          [data.buffer as ArrayBuffer],
+          shared ? [] : [data.buffer as ArrayBuffer],
         );
       });
     },

@@ -157,11 +157,14 @@ describe("parse worker", () => {
     const workerBlocks: Uint8Array[] = [];
     let workerEventCount = 0;
     let chunks = 0;
+    let sharedChunks = 0;
     try {
       for (const file of files) {
         const parserId = worker.defineParser(options(file.path, file.format));
         let sourceId = "";
-        for await (const chunk of m.readFileChunks(file.path, { chunkBytes })) {
+        // Read into memory shared with the worker, as an import does.
+        for await (const chunk of m.readFileChunks(file.path, { chunkBytes, sharedMemory: worker.sharedMemory })) {
+          if (chunk.releaseShared !== undefined) sharedChunks += 1;
           const parsed = await worker.parse(parserId, chunk);
           sourceId = parsed.sourceId;
           viaWorker.foldParsed(parsed);
@@ -176,6 +179,9 @@ describe("parse worker", () => {
         viaWorker.finishSource(sourceId);
         batched.finishSource(sourceId);
       }
+      // Every chunk's shared memory was given back as its answer came.
+      expect(sharedChunks).toBeGreaterThan(chunks / 2);
+      expect(worker.sharedMemory.freeSlots).toBe(worker.sharedMemory.slots);
     } finally {
       await worker.close();
     }

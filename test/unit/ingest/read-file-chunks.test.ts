@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { readFileChunks } from "../../../ingest/read-file-chunks.js";
+import { SharedChunkMemory } from "../../../ingest/shared-chunk-memory.js";
 import { tempDir } from "../../helpers/vigil-cli.js";
 
 async function collect(path: string, chunkBytes: number) {
@@ -40,6 +41,41 @@ describe("reading whole files for backfill", () => {
       expect(chunk.data.byteOffset).toBe(0);
       expect(chunk.data.buffer.byteLength).toBeGreaterThanOrEqual(10_000);
     }
+  });
+
+  test("chunks read into shared memory: the same lines, each slot taken again once released", async () => {
+    const path = join(dir, "plain.log");
+    const expected = (await collect(path, 10_000)).map((chunk) => chunk.data.toString());
+    // Two slots: the reader takes the next only once the one before is released (as the worker answers).
+    const memory = new SharedChunkMemory(2, 10_000);
+    const seen: string[] = [];
+    let shared = 0;
+    let held: { data: Buffer; text: string; release: () => void }[] = [];
+    for await (const chunk of readFileChunks(path, { chunkBytes: 10_000, sharedMemory: memory })) {
+      const text = chunk.data.toString();
+      seen.push(text);
+      if (chunk.releaseShared !== undefined) {
+        shared += 1;
+        expect(chunk.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(chunk.ownsMemory).toBeUndefined();
+        held.push({ data: chunk.data, text, release: chunk.releaseShared });
+      }
+      // Released one chunk late: a slot in use is never read into, its bytes unchanged until released.
+      for (const chunkHeld of held) expect(chunkHeld.data.toString()).toBe(chunkHeld.text);
+      if (held.length > 1) {
+        for (const chunkHeld of held.slice(0, -1)) chunkHeld.release();
+        held = held.slice(-1);
+      }
+    }
+    expect(seen).toEqual(expected);
+    // Nearly all in shared memory: only the long line (over a slot) and the last, unterminated line are not.
+    expect(shared).toBeGreaterThan(expected.length - 4);
+    // A reader whose chunks are never released falls back to memory of its own, and loses nothing.
+    const unreleased = new SharedChunkMemory(1, 10_000);
+    const texts: string[] = [];
+    for await (const chunk of readFileChunks(path, { chunkBytes: 10_000, sharedMemory: unreleased }))
+      texts.push(chunk.data.toString());
+    expect(texts).toEqual(expected);
   });
 
   test("an empty file gives no chunk; a file ending in a newline gets none added", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { LineChunk } from "../../../../ingest/line-chunk.js";
+import { SharedChunkMemory } from "../../../../ingest/shared-chunk-memory.js";
 import type { MailParseWorker } from "../../../../processors/parse-worker/mail-parse-worker.js";
 import { type ChunkToParse, parsedInOrder } from "../../../../processors/parse-worker/parsed-in-order.js";
 import type { ParsedMailChunk } from "../../../../processors/parse-worker/parsed-mail-chunk.js";
@@ -11,6 +12,7 @@ function manualWorker() {
     defineParser: () => 0,
     parse: () => new Promise<ParsedMailChunk>((resolve) => answers.push(resolve)),
     close: async () => undefined,
+    sharedMemory: new SharedChunkMemory(1, 1024),
   };
   const answer = (index: number) => answers[index]?.({ startOffset: index } as ParsedMailChunk);
   return { worker, answer, asked: () => answers.length };
