@@ -134,7 +134,8 @@ export class OpenWindows {
     for (; taken < this.ends.length; taken++) {
       const end = this.ends[taken] as number;
       if (end > limit) break;
-      for (const slot of this.slotsByEnd.get(end) as number[]) slots.push(slot);
+      const ending = this.slotsByEnd.get(end) as number[];
+      for (let index = 0; index < ending.length; index++) slots.push(ending[index] as number);
       this.slotsByEnd.delete(end);
     }
     this.ends.splice(0, taken);
