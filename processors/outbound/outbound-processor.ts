@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { createNetworkList } from "../../runtime/network-list.js";
 import type { ConnEvent, Resolution } from "../../schemas/outbound-evidence.js";
 import type { WebConfig } from "../../schemas/web-config.js";
@@ -97,7 +97,7 @@ export function createOutboundProcessor(options: { config: WebConfig; learningMs
     if (fired.has(key)) return;
     fired.add(key);
     alerts.push({
-      alert_id: createHash("sha1").update(key).digest("hex").slice(0, 16),
+      alert_id: hash("sha1", key, "hex").slice(0, 16),
       kind,
       subject,
       window: "24h",
