@@ -113,12 +113,18 @@ export function encodeAccountState(state: AccountState, finished: Iterable<strin
     sightingNumbers[at + 1] = network;
     sightingNumbers[at + 2] = sightings.firstSeen[entry] as number;
   }
-  const windowNumbers = new Float64Array(windows.openCount * WINDOW_NUMBERS);
+  // Sized by the open windows' count (grown if the lists held more: a save never fails on it).
+  let windowNumbers = new Float64Array(windows.openCount * WINDOW_NUMBERS);
   const windowAddresses: number[] = [];
   let at = 0;
   for (let user = 0; user < state.userNames.length; user++) {
     for (let spec = 0; spec < state.windowCount; spec++) {
       for (const slot of windows.windowsOf(user * state.windowCount + spec)) {
+        if (at === windowNumbers.length) {
+          const grown = new Float64Array(Math.max(windowNumbers.length * 2, 64 * WINDOW_NUMBERS));
+          grown.set(windowNumbers);
+          windowNumbers = grown;
+        }
         const addresses = windows.field(slot, WindowField.addresses);
         windowNumbers[at] = user;
         windowNumbers[at + 1] = spec;
@@ -137,7 +143,7 @@ export function encodeAccountState(state: AccountState, finished: Iterable<strin
       }
     }
   }
-  if (at !== windowNumbers.length) throw new Error("encodeAccountState: the open windows and their count differ");
+  const windowCount = at / WINDOW_NUMBERS;
   const header: AccountStateHeader = {
     sources: [...state.sourceWatermarks.entries()],
     finished: [...finished],
@@ -150,7 +156,7 @@ export function encodeAccountState(state: AccountState, finished: Iterable<strin
     networkNames,
     records: records.count,
     sightings: sightings.count,
-    windows: windows.openCount,
+    windows: windowCount,
     windowAddresses: windowAddresses.length,
   };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
@@ -158,7 +164,7 @@ export function encodeAccountState(state: AccountState, finished: Iterable<strin
   prefix.write(MAGIC, 0, "latin1");
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   const padding = new Uint8Array((8 - ((PREFIX_BYTES + headerBytes.length) % 8)) % 8);
-  const sections = [recordNumbers, sightingNumbers, windowNumbers, Float64Array.from(windowAddresses)];
+  const sections = [recordNumbers, sightingNumbers, windowNumbers.subarray(0, at), Float64Array.from(windowAddresses)];
   const parts: Uint8Array[] = [prefix, headerBytes, padding];
   for (const section of sections) parts.push(new Uint8Array(section.buffer, section.byteOffset, section.byteLength));
   return { parts, bytes: parts.reduce((sum, part) => sum + part.byteLength, 0) };
