@@ -154,12 +154,11 @@ export async function importMailFiles(deps: {
         Date.now() - lastSave >= SAVE_STATE_EVERY_MS || lines - linesAtLastSave >= SAVE_STATE_EVERY_LINES;
       writing = true;
       inFlight = pipeline.commit({ saveState });
-      inFlight.then(
-        () => {
-          writing = false;
-        },
-        () => undefined, // awaited (and thrown) before the next write
-      );
+      const settled = () => {
+        writing = false;
+      };
+      // A failed write is thrown where the next write is asked for (not folded past).
+      inFlight.then(settled, settled);
       if (saveState) {
         lastSave = Date.now();
         linesAtLastSave = lines;
