@@ -78,41 +78,42 @@ export class NativeStringColumn {
 export class NativeRepeatedColumn {
   private indexes = new Int32Array(4096);
   private rows = 0;
-  private values: string[] = [];
+  private readonly values: string[] = [];
   private readonly lookup = new Map<string, number>();
   private last = "";
   private lastIndex = -1;
 
   append(text: string): void {
-    if (text !== this.last || this.lastIndex < 0) {
-      let index = this.lookup.get(text);
-      if (index === undefined) {
-        index = this.values.length;
-        this.values.push(text);
-        this.lookup.set(text, index);
-      }
-      this.last = text;
-      this.lastIndex = index;
-    }
-    if (this.rows === this.indexes.length) {
-      const grown = new Int32Array(this.indexes.length * 2);
-      grown.set(this.indexes);
-      this.indexes = grown;
-    }
+    if (text !== this.last || this.lastIndex < 0) this.useValue(text);
+    if (this.rows === this.indexes.length) this.growIndexes(this.rows + 1);
     this.indexes[this.rows++] = this.lastIndex;
   }
 
   /** Appends `text` `count` times. */
   appendTimes(text: string, count: number): void {
     if (count <= 0) return;
-    this.append(text);
-    if (this.rows + count - 1 > this.indexes.length) {
-      const grown = new Int32Array(Math.max(this.indexes.length * 2, this.rows + count));
-      grown.set(this.indexes);
-      this.indexes = grown;
+    if (text !== this.last || this.lastIndex < 0) this.useValue(text);
+    if (this.rows + count > this.indexes.length) this.growIndexes(this.rows + count);
+    this.indexes.fill(this.lastIndex, this.rows, this.rows + count);
+    this.rows += count;
+  }
+
+  /** Makes `text` the value appended next, numbering it when it is new to the block. */
+  private useValue(text: string): void {
+    let index = this.lookup.get(text);
+    if (index === undefined) {
+      index = this.values.length;
+      this.values.push(text);
+      this.lookup.set(text, index);
     }
-    this.indexes.fill(this.lastIndex, this.rows, this.rows + count - 1);
-    this.rows += count - 1;
+    this.last = text;
+    this.lastIndex = index;
+  }
+
+  private growIndexes(rows: number): void {
+    const grown = new Int32Array(Math.max(this.indexes.length * 2, rows));
+    grown.set(this.indexes);
+    this.indexes = grown;
   }
 
   /** The column of the rows appended since the last reset. */
@@ -130,7 +131,9 @@ export class NativeRepeatedColumn {
 
   reset(): void {
     this.rows = 0;
-    this.values = [];
+    // Emptied, not replaced: a new array would start as one of small integers, and code V8 optimised for
+    // an array of strings would be thrown away at the next block (a "wrong map" deoptimisation).
+    this.values.length = 0;
     this.lookup.clear();
     this.lastIndex = -1;
   }
@@ -164,11 +167,18 @@ function lowCardinalityColumn(
   view.setUint32(8, UINT8_INDEXES | HAS_ADDITIONAL_KEYS | NEED_UPDATE_DICTIONARY, true);
   view.setUint32(16, keyCount, true);
   data.set(keys.bytes.subarray(0, keys.used), 24);
-  let at = 24 + keys.used;
+  const at = 24 + keys.used;
   view.setUint32(at, rows, true);
-  at += 8;
-  for (let row = 0; row < rows; row++) data[at + row] = keyOf[indexes[row] as number] as number;
+  writeKeyIndexes(data, at + 8, keyOf, indexes, rows);
   return { name, type: "LowCardinality(String)", data };
+}
+
+// The loops below are functions of their own, so that V8 optimising one in the middle of its first run
+// (on-stack replacement) does not meet code after it that never ran, and throw the optimised code away.
+
+/** Row `k`'s key index at `at + k`. */
+function writeKeyIndexes(data: Uint8Array, at: number, keyOf: Uint8Array, indexes: Int32Array, rows: number): void {
+  for (let row = 0; row < rows; row++) data[at + row] = keyOf[indexes[row] as number] as number;
 }
 
 /** Text shorter than this (its length then takes one LEB128 byte) may be copied character by character. */
@@ -193,6 +203,11 @@ export function encodeNativeString(text: string): Uint8Array {
 /** A column of 64-bit integers (UInt64, Int64, DateTime64's ticks) within ±2^53, from JavaScript numbers (two's complement). */
 export function int64Column(values: ArrayLike<number>, count: number): Uint8Array {
   const words = new Uint32Array(count * 2);
+  writeInt64Words(words, values, count);
+  return new Uint8Array(words.buffer);
+}
+
+function writeInt64Words(words: Uint32Array, values: ArrayLike<number>, count: number): void {
   for (let index = 0; index < count; index++) {
     const value = Math.round(values[index] as number);
     const high = Math.floor(value / 4294967296);
@@ -200,7 +215,6 @@ export function int64Column(values: ArrayLike<number>, count: number): Uint8Arra
     // A negative high word wraps to its two's complement on assignment.
     words[index * 2 + 1] = high;
   }
-  return new Uint8Array(words.buffer);
 }
 
 export type NativeColumn = { name: string; type: string; data: Uint8Array };
