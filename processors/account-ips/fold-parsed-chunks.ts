@@ -203,29 +203,53 @@ export function groupedByUser(
   if (users + 1 > scratch.starts.length)
     scratch.starts = new Int32Array(nextCapacity(scratch.starts.length, users + 1));
   const starts = scratch.starts;
+  userStarts(userOfEvent, events, starts, users);
+  const grouped = scratch.grouped;
+  let index = 0;
+  for (const chunk of chunks) index = scatterByUser(chunk, userOfEvent, index, starts, grouped);
+  return grouped;
+}
+
+// The loops of the grouping are functions of their own: V8 optimising one in the middle of a large batch
+// met the next without having run it, and threw that code away.
+
+/** `starts[user]`: where the user's events begin in the grouped order (counted, then summed). */
+function userStarts(userOfEvent: Int32Array, events: number, starts: Int32Array, users: number): void {
   starts.fill(0, 0, users + 1);
+  countPerUser(userOfEvent, events, starts);
+  for (let user = 0; user < users; user++) starts[user + 1] = (starts[user + 1] as number) + (starts[user] as number);
+}
+
+/** `starts[user + 1]`: the user's events. */
+function countPerUser(userOfEvent: Int32Array, events: number, starts: Int32Array): void {
   for (let index = 0; index < events; index++) {
     const next = (userOfEvent[index] as number) + 1;
     starts[next] = (starts[next] as number) + 1;
   }
-  for (let user = 0; user < users; user++) starts[user + 1] = (starts[user + 1] as number) + (starts[user] as number);
-  const grouped = scratch.grouped;
-  let index = 0;
-  for (const chunk of chunks) {
-    const { ts, offsets, success, pairs } = chunk;
-    for (let event = 0; event < chunk.events; event++, index++) {
-      const user = userOfEvent[index] as number;
-      const at = starts[user] as number;
-      starts[user] = at + 1;
-      grouped.ts[at] = ts[event] as number;
-      grouped.offsets[at] = offsets[event] as number;
-      grouped.success[at] = success[event] as number;
-      grouped.pairs[at] = pairs[event] as number;
-      grouped.users[at] = user;
-      grouped.lines[at] = index;
-    }
+}
+
+/** Writes a chunk's events to their grouped places (its first event is the batch's `first`); returns the next event's. */
+function scatterByUser(
+  chunk: Pick<ParsedMailChunk, "events" | "ts" | "offsets" | "success" | "pairs">,
+  userOfEvent: Int32Array,
+  first: number,
+  starts: Int32Array,
+  grouped: GroupedEvents,
+): number {
+  const { ts, offsets, success, pairs } = chunk;
+  let index = first;
+  for (let event = 0; event < chunk.events; event++, index++) {
+    const user = userOfEvent[index] as number;
+    const at = starts[user] as number;
+    starts[user] = at + 1;
+    grouped.ts[at] = ts[event] as number;
+    grouped.offsets[at] = offsets[event] as number;
+    grouped.success[at] = success[event] as number;
+    grouped.pairs[at] = pairs[event] as number;
+    grouped.users[at] = user;
+    grouped.lines[at] = index;
   }
-  return grouped;
+  return index;
 }
 
 /** Puts the alerts raised since `from` back in the order of the events that raised them. */
@@ -263,13 +287,25 @@ export class ParsedPairNames {
       (chunk.firstNewAddress !== this.addresses.length && chunk.newAddresses.length > 0)
     )
       throw new Error("parse worker numbers out of order (a chunk was lost or folded twice)");
-    for (let index = 0; index < chunk.newPairUsers.length; index++) {
-      this.users.push(chunk.newPairUsers[index] as string);
-      this.addressOfPair.push(chunk.newPairAddresses[index] as number);
-    }
-    for (let index = 0; index < chunk.newAddresses.length; index++) {
-      this.addresses.push(chunk.newAddresses[index] as string);
-      this.locations.push(locationAt(chunk.newAddressLocations, index));
-    }
+    // Each loop a function of its own: V8 optimising the first in the middle of a large chunk met the second
+    // without having run it, and threw that code away chunk after chunk.
+    learnPairs(this, chunk);
+    learnAddresses(this, chunk);
+  }
+}
+
+function learnPairs(names: ParsedPairNames, chunk: ParsedMailChunk): void {
+  const { users, addressOfPair } = names;
+  for (let index = 0; index < chunk.newPairUsers.length; index++) {
+    users.push(chunk.newPairUsers[index] as string);
+    addressOfPair.push(chunk.newPairAddresses[index] as number);
+  }
+}
+
+function learnAddresses(names: ParsedPairNames, chunk: ParsedMailChunk): void {
+  const { addresses, locations } = names;
+  for (let index = 0; index < chunk.newAddresses.length; index++) {
+    addresses.push(chunk.newAddresses[index] as string);
+    locations.push(locationAt(chunk.newAddressLocations, index));
   }
 }
