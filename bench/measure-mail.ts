@@ -20,7 +20,7 @@ const [
   { readFileChunks },
   { createAccountIpsProcessor },
   { loadAsnDatabase },
-  { PARSE_AHEAD, SAVE_STATE_EVERY_LINES },
+  { FIRST_CHUNK_BYTES, PARSE_AHEAD, SAVE_STATE_EVERY_LINES },
   { createMailLineParser },
   { parsedInOrder },
   { AccountIpsSchema, ConfigSchema },
@@ -66,7 +66,10 @@ if (processor === null || worker === null) {
   const parserId = worker.defineParser(parserOptions);
   async function* chunks() {
     const sharedMemory = worker?.sharedMemory;
-    for await (const chunk of readFileChunks(path as string, sharedMemory === undefined ? {} : { sharedMemory }))
+    for await (const chunk of readFileChunks(path as string, {
+      ...(sharedMemory === undefined ? {} : { sharedMemory }),
+      firstChunkBytes: FIRST_CHUNK_BYTES,
+    }))
       yield { chunk, parserId, meta: null };
   }
   for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD, () => processor.foldPending())) {

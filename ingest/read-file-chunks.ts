@@ -14,6 +14,11 @@ export type ReadFileChunksOptions = {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Memory shared with the parse worker to read a plain file's chunks into (see LineChunk's `releaseShared`). */
   sharedMemory?: SharedChunkMemory;
+  /**
+   * Bytes of a plain file's first chunk, each next one twice the one before up to `chunkBytes`: the reader
+   * of the first chunk starts sooner (default: `chunkBytes` from the first).
+   */
+  firstChunkBytes?: number;
 };
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
@@ -50,7 +55,13 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
     });
     lineChunks = joinedLineChunks(raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })), chunkBytes);
   } else {
-    lineChunks = plainLineChunks(handle, chunkBytes, progress, options.sharedMemory);
+    lineChunks = plainLineChunks(
+      handle,
+      Math.min(options.firstChunkBytes ?? chunkBytes, chunkBytes),
+      chunkBytes,
+      progress,
+      options.sharedMemory,
+    );
   }
 
   let sourceId: string | null = null;
@@ -89,12 +100,14 @@ type LinesRead = { data: Buffer; ownsMemory: boolean; releaseShared?: () => void
  */
 async function* plainLineChunks(
   handle: Awaited<ReturnType<typeof open>>,
-  size: number,
+  firstSize: number,
+  largestSize: number,
   progress: { bytesRead: number },
   shared: SharedChunkMemory | undefined,
 ): AsyncGenerator<LinesRead> {
   let rest: Buffer = Buffer.alloc(0);
-  for (;;) {
+  let size = firstSize;
+  for (; ; size = Math.min(size * 2, largestSize)) {
     const slot = shared?.take(rest.length + size) ?? null;
     const buffer = slot === null ? Buffer.allocUnsafeSlow(rest.length + size) : slot.data;
     rest.copy(buffer, 0);

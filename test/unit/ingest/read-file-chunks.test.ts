@@ -78,6 +78,22 @@ describe("reading whole files for backfill", () => {
     expect(texts).toEqual(expected);
   });
 
+  test("a smaller first chunk: chunks grow twice at a time up to the chunk size, the same lines", async () => {
+    const path = join(dir, "plain.log");
+    const whole = await collect(path, 10_000);
+    const ramped: Buffer[] = [];
+    for await (const chunk of readFileChunks(path, { chunkBytes: 10_000, firstChunkBytes: 1_000 }))
+      ramped.push(chunk.data);
+    expect(Buffer.concat(ramped).toString()).toBe(Buffer.concat(whole.map((chunk) => chunk.data)).toString());
+    // About 1,000, 2,000, 4,000, 8,000, then 10,000 bytes read each time (whole lines: give or take the
+    // part of a line carried from one read to the next; these lines are under 200 bytes).
+    const sizes = ramped.map((data) => data.length);
+    for (const [index, read] of [1_000, 2_000, 4_000, 8_000, 10_000].entries()) {
+      expect(sizes[index]).toBeLessThan(read + 200);
+      expect(sizes[index]).toBeGreaterThan(read - 200);
+    }
+  });
+
   test("an empty file gives no chunk; a file ending in a newline gets none added", async () => {
     writeFileSync(join(dir, "empty.log"), "");
     writeFileSync(join(dir, "whole.log"), "one\ntwo\n");
