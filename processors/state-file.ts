@@ -32,7 +32,7 @@ const StateFileV1Schema = z
     accountIps: StateSnapshotSchema.nullable(),
   })
   .strict();
-export const StateFileSchema = z
+const StateFileSchema = z
   .object({
     version: z.literal(2),
     savedAt: z.string(),

@@ -63,27 +63,14 @@ export async function migrate(
       if (done.has(name)) outcome.alreadyApplied.push(name);
       else pending.push(name);
     }
-    if (options.together === true && pending.length > 0) {
-      const statements = pending.flatMap((name) => [
-        ...splitStatements(readFileSync(join(folder, name), "utf8")),
-        `INSERT INTO schema_migrations (version, name) VALUES (${Number.parseInt(name, 10)}, ${sqlString(name)})`,
-      ]);
-      await client.command({ query: statements.join(";\n") });
-      outcome.applied.push(...pending);
-      return outcome;
-    }
-    for (const name of pending) {
-      for (const statement of splitStatements(readFileSync(join(folder, name), "utf8"))) {
-        await client.command({ query: statement });
-      }
-      await client.insert({
-        table: "schema_migrations",
-        values: [{ version: Number.parseInt(name, 10), name }],
-        format: "JSONEachRow",
-        columns: ["version", "name"],
-      });
-      outcome.applied.push(name);
-    }
+    // Each file's statements, then its record: the same statements one at a time or in one query.
+    const statements = pending.flatMap((name) => [
+      ...splitStatements(readFileSync(join(folder, name), "utf8")),
+      `INSERT INTO schema_migrations (version, name) VALUES (${Number.parseInt(name, 10)}, ${sqlString(name)})`,
+    ]);
+    if (options.together === true && statements.length > 0) await client.command({ query: statements.join(";\n") });
+    else for (const statement of statements) await client.command({ query: statement });
+    outcome.applied.push(...pending);
     return outcome;
   } catch (cause) {
     if (cause instanceof StoreError) throw cause;

@@ -5,7 +5,7 @@ import { flushSourceWatermark } from "./account-state.js";
 import type { AddressLocation } from "./address-records.js";
 import { RecordField } from "./address-records.js";
 import { networksOf } from "./ip-networks.js";
-import { ipv4Number } from "./ipv4-number.js";
+import { ipv4Number, ipv4Text } from "./ipv4-number.js";
 import { NetworkKeys } from "./network-keys.js";
 import { WindowField } from "./open-windows.js";
 import type { StateSnapshot } from "./state-snapshot.js";
@@ -300,11 +300,6 @@ export function decodeAccountState(bytes: Uint8Array): StateSnapshot {
     lateEvents: header.lateEvents,
     users,
   };
-}
-
-/** A dotted quad from its 32-bit number (`ipv4Number` in reverse). */
-function ipv4Text(address: number): string {
-  return `${Math.floor(address / 16777216)}.${Math.floor(address / 65536) % 256}.${Math.floor(address / 256) % 256}.${address % 256}`;
 }
 
 function ipv4NetworkNames(ip: string): readonly [string, string] {

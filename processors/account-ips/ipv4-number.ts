@@ -30,3 +30,8 @@ export function ipv4Number(ip: string): number {
   if (dots !== 3 || digits === 0) return -1;
   return value * 256 + octet;
 }
+
+/** The dotted quad of a 32-bit number: `ipv4Number` in reverse (canonical addresses round-trip). */
+export function ipv4Text(address: number): string {
+  return `${Math.floor(address / 16777216)}.${Math.floor(address / 65536) % 256}.${Math.floor(address / 256) % 256}.${address % 256}`;
+}

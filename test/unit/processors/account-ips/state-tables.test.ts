@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { ipv4Number } from "../../../../processors/account-ips/ipv4-number.js";
+import { ipv4Number, ipv4Text } from "../../../../processors/account-ips/ipv4-number.js";
 import { OpenWindows, WindowField } from "../../../../processors/account-ips/open-windows.js";
 import { PairTable } from "../../../../processors/account-ips/pair-table.js";
 
@@ -10,6 +10,8 @@ describe("ipv4Number", () => {
       fc.property(fc.ipV4(), (ip) => {
         const expected = ip.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
         expect(ipv4Number(ip)).toBe(expected);
+        // And back: the binary state keeps an IPv4 address as its number.
+        expect(ipv4Text(expected)).toBe(ip);
       }),
     );
   });
