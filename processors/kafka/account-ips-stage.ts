@@ -168,7 +168,8 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
     // again once the group has settled, so the group's offsets (what `vigil status` shows) match the checkpoints.
     const attempts = stopping ? 8 : 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (!holds(partition, state)) return;
+      // A commit queued behind a checkpoint's write that then failed covers records no checkpoint holds.
+      if (state.failed || !holds(partition, state)) return;
       try {
         await state.consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
         state.committedOffset = offset;
@@ -413,14 +414,22 @@ export async function startAccountIpsStage(deps: StageDeps & { asnDatabase: AsnD
       // heartbeating, so a slow final checkpoint neither costs the membership nor blocks a rebalance.
       stopping = true;
       pauseFetching();
+      const unwritten: number[] = [];
       await exclusive(async () => {
         for (const partition of new Set([...assigned, ...states.keys()])) {
-          await flush(partition, states.get(partition) ?? (await load(partition, group.current())), true);
+          const state = states.get(partition) ?? (await load(partition, group.current()));
+          await flush(partition, state, true);
+          if (state.failed) unwritten.push(partition);
         }
       });
       await group.disconnect();
       await leaving(producer.disconnect(), logger);
       await leaving(admin.disconnect(), logger);
+      if (unwritten.length > 0) {
+        throw new Error(
+          `the last checkpoint of account-ips partition(s) ${unwritten.join(", ")} could not be written (the warnings above say why); nothing is lost: the next worker reads them again from the checkpoint before`,
+        );
+      }
     },
     lastProgressAt: () => lastProgress,
   };

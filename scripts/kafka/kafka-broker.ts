@@ -166,6 +166,8 @@ export type StartOptions = {
 /** Formats a fresh run folder (or reuses `runDir`'s data) and starts the broker; resolves when it serves. */
 export async function startKafkaBroker(options: StartOptions = {}): Promise<KafkaBroker> {
   const jars = ensureKafkaJars(options.cacheDir);
+  // Checked on every start, not only before the first fetch: cached jars need a Java too.
+  requireTool("java", ["-version"], "Java 17 or newer");
   const classpath = `${jars}/*`;
   const runDir = options.runDir ?? mkdtempSync(join(tmpdir(), "vigil-kafka-"));
   mkdirSync(join(runDir, "tmp"), { recursive: true });
@@ -211,7 +213,13 @@ export async function startKafkaBroker(options: StartOptions = {}): Promise<Kafk
     killAllOnExit();
   }
   let exited = false;
+  let spawnError: Error | undefined;
   child.once("exit", () => {
+    exited = true;
+    running.delete(child);
+  });
+  child.once("error", (error) => {
+    spawnError = error;
     exited = true;
     running.delete(child);
   });
@@ -222,8 +230,10 @@ export async function startKafkaBroker(options: StartOptions = {}): Promise<Kafk
     if (text.includes("Kafka Server started")) break;
     if (exited || Date.now() > deadline) {
       child.kill("SIGKILL");
+      let why = exited ? "the JVM exited" : "not ready after the timeout";
+      if (spawnError !== undefined) why = `java could not be run: ${spawnError.message}`;
       throw new KafkaSetupError(
-        `the Kafka broker did not start (${exited ? "the JVM exited" : "not ready after the timeout"}); its last output:\n${text.split("\n").slice(-30).join("\n")}`,
+        `the Kafka broker did not start (${why}); its last output:\n${text.split("\n").slice(-30).join("\n")}`,
       );
     }
     await new Promise((wake) => setTimeout(wake, 200));
