@@ -22,9 +22,41 @@ function topicConfigEntries(topic: TopicConfig): { name: string; value: string }
   ];
 }
 
+const TOPIC_CONFIG_SOURCE = 1;
+
+/**
+ * Sets the retention, cleanup policy and record size of existing topics where
+ * they differ from the config; returns the names of the topics changed. A
+ * topic's other settings of its own (set by hand with kafka-configs) are
+ * kept: Kafka's AlterConfigs replaces all of them, so they are sent along.
+ */
+async function bringInLine(admin: Admin, topics: readonly TopicConfig[]): Promise<Set<string>> {
+  const changed = new Set<string>();
+  if (topics.length === 0) return changed;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((topic) => ({ type: 2, name: topic.name })),
+  });
+  const resources = topics.flatMap((topic) => {
+    const entries = described.resources.find((resource) => resource.resourceName === topic.name)?.configEntries ?? [];
+    const current = new Map(entries.map((entry) => [entry.configName, entry.configValue]));
+    const wanted = topicConfigEntries(topic);
+    if (wanted.every((entry) => current.get(entry.name) === entry.value)) return [];
+    changed.add(topic.name);
+    const own = entries
+      .filter((entry) => entry.configSource === TOPIC_CONFIG_SOURCE && !entry.isSensitive)
+      .filter((entry) => !wanted.some((w) => w.name === entry.configName))
+      .map((entry) => ({ name: entry.configName, value: entry.configValue }));
+    return [{ type: 2, name: topic.name, configEntries: [...own, ...wanted] }];
+  });
+  if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources });
+  return changed;
+}
+
 /**
  * Creates the configured topics that do not exist and brings the retention
- * and cleanup policy of those that do in line; never changes a partition
+ * and cleanup policy of those that do in line (reported as "updated", or
+ * "exists" when nothing differed); never changes a partition
  * count (keys would move between partitions and per-user state with them):
  * a difference is reported as a warning. Idempotent.
  */
@@ -44,12 +76,10 @@ export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<T
     });
   }
   const present = roles.filter(([, topic]) => existing.has(topic.name));
-  if (present.length > 0) {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: present.map(([, topic]) => ({ type: 2, name: topic.name, configEntries: topicConfigEntries(topic) })),
-    });
-  }
+  const updated = await bringInLine(
+    admin,
+    present.map(([, topic]) => topic),
+  );
   const metadata = await admin.fetchTopicMetadata({ topics: roles.map(([, topic]) => topic.name) });
   return roles.map(([role, topic]) => {
     const partitions = metadata.topics.find((entry) => entry.name === topic.name)?.partitions.length ?? 0;
@@ -60,7 +90,7 @@ export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<T
       wanted: topic.partitions,
       retention: topic.retention,
       cleanupPolicy: topic.compact ? "compact,delete" : "delete",
-      action: existing.has(topic.name) ? "updated" : "created",
+      action: existing.has(topic.name) ? (updated.has(topic.name) ? "updated" : "exists") : "created",
     };
     if (partitions !== topic.partitions) {
       report.warning = `has ${partitions} partitions, the config asks for ${topic.partitions}: partition counts are never changed by Vigil (keys would move); recreate the topic on an empty pipeline to change it`;
