@@ -40,8 +40,9 @@ export function shipCommand(): Command {
           ...(store === undefined ? {} : { store }),
         });
         const server = await serveMetricsIfAsked(options, registry, () => {
-          const waiting = Date.now() - shipper.lastAckAt();
-          return shipper.holding() > 0 && waiting > 30_000
+          const since = shipper.waitingSince();
+          const waiting = since === null ? 0 : Date.now() - since;
+          return waiting > 30_000
             ? { ok: false, detail: `${shipper.holding()} lines waiting for Kafka for ${waiting} ms` }
             : { ok: true, detail: `ok: ${shipper.holding()} lines waiting` };
         });

@@ -19,6 +19,7 @@ import { resolveSite, sampleConnections } from "./outbound-samplers.js";
 import { splitIntoRuns } from "./split-records.js";
 
 const SEND_TIMEOUT_MS = 30_000;
+const DISCONNECT_WAIT_MS = 3_000;
 
 /** Resolves or rejects with `work`, rejects after `timeoutMs` or when `signal` aborts. */
 function untilAnswered<T>(work: Promise<T>, timeoutMs: number, signal: AbortSignal): Promise<T> {
@@ -45,8 +46,11 @@ export type ShipperDeps = {
 
 export type Shipper = {
   run(signal: AbortSignal): Promise<void>;
-  /** Time of the last acknowledged send, or of the start. */
-  lastAckAt(): number;
+  /**
+   * Since when lines have been waiting for the broker with nothing acknowledged: the later of the last
+   * acknowledged send and the moment lines began to be held; null while nothing is held.
+   */
+  waitingSince(): number | null;
   /** Lines read but not yet acknowledged by the broker. */
   holding(): number;
 };
@@ -68,6 +72,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
   for (const position of saved?.positions ?? []) positions.set(position.sourceId, position);
   let lastAck = Date.now();
   let held = 0;
+  let heldSince = 0;
   /** One producer for every source, created on first use and again after a failure. */
   let producer: Promise<Producer> | null = null;
   const connected = (): Promise<Producer> => {
@@ -78,10 +83,11 @@ export function createShipper(deps: ShipperDeps): Shipper {
     })();
     return producer;
   };
-  const dropProducer = async () => {
+  /** Forgets the producer and disconnects it; a caller need not wait (its connect may still be retrying). */
+  const dropProducer = (): Promise<void> => {
     const stale = producer;
     producer = null;
-    await stale?.then((old) => old.disconnect()).catch(() => undefined);
+    return stale?.then((old) => old.disconnect()).catch(() => undefined) ?? Promise.resolve();
   };
 
   const send = async (
@@ -92,14 +98,15 @@ export function createShipper(deps: ShipperDeps): Shipper {
   ) => {
     let backoff = 500;
     let warned = false;
+    if (held === 0) heldSince = Date.now();
     held += lines;
     metrics.holding.set(held);
     for (;;) {
       const stop = metrics.sendSeconds.startTimer();
       try {
-        const current = await connected();
-        // A send the broker never answers (it restarted mid-request) counts as failed after a while,
-        // and a stop request does not wait for it: unacknowledged lines are sent again at the next start.
+        // A connect or send the broker never answers (away, or restarted mid-request) counts as failed after
+        // a while, and a stop request waits for neither: unacknowledged lines are sent again at the next start.
+        const current = await untilAnswered(connected(), SEND_TIMEOUT_MS, signal);
         await untilAnswered(
           current.send({
             topic,
@@ -125,7 +132,7 @@ export function createShipper(deps: ShipperDeps): Shipper {
           );
           warned = true;
         }
-        await dropProducer();
+        void dropProducer();
         if (signal.aborted) throw error;
         await sleep(backoff, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) throw error;
@@ -255,10 +262,11 @@ export function createShipper(deps: ShipperDeps): Shipper {
       } finally {
         clearInterval(timer);
         await publish();
-        await dropProducer();
+        // A clean disconnect when the broker is there; no wait for a connect that is still retrying.
+        await Promise.race([dropProducer(), sleep(DISCONNECT_WAIT_MS)]);
       }
     },
-    lastAckAt: () => lastAck,
+    waitingSince: () => (held === 0 ? null : Math.max(lastAck, heldSince)),
     holding: () => held,
   };
 }
