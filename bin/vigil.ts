@@ -86,6 +86,24 @@ const wanted =
 for (const command of await Promise.all(wanted.map((name) => (COMMANDS[name] as () => Promise<CommandType>)())))
   program.addCommand(command);
 
+// A command line commander refuses (unknown option or command, a value not offered, a missing argument)
+// is bad input: exit 2, as every other refusal of input (commander's own default is 1).
+const USAGE_ERRORS = new Set([
+  "commander.unknownOption",
+  "commander.unknownCommand",
+  "commander.invalidArgument",
+  "commander.missingArgument",
+  "commander.optionMissingArgument",
+  "commander.missingMandatoryOptionValue",
+  "commander.conflictingOption",
+  "commander.excessArguments",
+]);
+function exitTwoOnUsageErrors(command: CommandType): void {
+  command.exitOverride((error) => process.exit(USAGE_ERRORS.has(error.code) ? 2 : error.exitCode));
+  for (const subcommand of command.commands) exitTwoOnUsageErrors(subcommand);
+}
+exitTwoOnUsageErrors(program);
+
 await program.parseAsync(process.argv);
 // A command that used the embedded engine ends past its teardown, which can fault (see exitProcess).
 await exitPastEmbeddedEngine();

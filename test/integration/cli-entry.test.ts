@@ -27,7 +27,23 @@ describe("vigil's entry point loads only the command asked for, and still knows 
     for (const command of ["demo", "run", "backfill", "top", "history", "alerts", "ship", "process"])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     const unknown = await vigil(["nosuch"]);
-    expect(unknown.code).not.toBe(0);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'nosuch'");
+  });
+
+  test("a command line commander refuses is bad input: exit 2, with what was wrong", async () => {
+    const refused: [string[], string][] = [
+      [["top", "accounts", "--bogus"], "unknown option '--bogus'"],
+      [["process", "--role", "parsee"], "Allowed choices are parse, account-ips, outbound, all"],
+      [["history"], "missing required argument 'user'"],
+      [["kafka", "init", "--config"], "argument missing"],
+    ];
+    for (const [args, message] of refused) {
+      const result = await vigil(args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(message);
+    }
+    const help = await vigil(["top", "--help"]);
+    expect(help.code).toBe(0);
   });
 });
