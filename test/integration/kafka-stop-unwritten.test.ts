@@ -1,25 +1,10 @@
-import { join } from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { Admin, Producer } from "kafkajs";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createKafka } from "../../bus/kafka.js";
-import { ensureTopics } from "../../bus/kafka-topics.js";
-import { openStore } from "../../cli/open-store.js";
-import { type AsnDatabase, loadAsnDatabase } from "../../processors/account-ips/asn-database.js";
-import { startAccountIpsStage } from "../../processors/kafka/account-ips-stage.js";
-import { packEvents } from "../../processors/kafka/mail-auth-records.js";
-import type { RunningStage } from "../../processors/kafka/parse-stage.js";
-import { encodeEventRow } from "../../processors/mail-event-rows.js";
 import { silentLogger } from "../../runtime/logger.js";
-import { createMetrics } from "../../runtime/metrics.js";
-import { createStageMetrics } from "../../runtime/stage-metrics.js";
-import { ConfigSchema, type KafkaConfig, type VigilConfig } from "../../schemas/config.js";
-import { type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
-import { loadCheckpoint } from "../../store/processor-checkpoints.js";
 import { rawInsertOf, registerRawInsert } from "../../store/raw-insert.js";
-import { testTopics, waitFor } from "../helpers/scaled-out.js";
-import { tempDir } from "../helpers/vigil-cli.js";
+import { type AccountIpsRig, startAccountIpsRig } from "../helpers/account-ips-rig.js";
+import { waitFor } from "../helpers/scaled-out.js";
 
 /**
  * An account-ips worker told to stop while its store refuses writes (a
@@ -29,43 +14,14 @@ import { tempDir } from "../helpers/vigil-cli.js";
  * rest again: nothing is lost.
  */
 
-const NAME = "stop-unwritten";
-let broker: KafkaBroker;
-let admin: Admin;
-let client: ClickHouseClient;
-let config: VigilConfig;
-let kafkaConfig: KafkaConfig;
-let asnDatabase: AsnDatabase;
-const stages: RunningStage[] = [];
+let rig: AccountIpsRig;
 
 beforeAll(async () => {
-  broker = await startKafkaBroker();
-  const dir = tempDir(NAME);
-  config = ConfigSchema.parse({
-    data: join(dir, "data"),
-    kafka: {
-      brokers: [broker.bootstrap],
-      clientId: NAME,
-      topics: testTopics(NAME),
-      groups: { accountIps: `${NAME}-account-ips` },
-      commitInterval: "300ms",
-      sessionTimeout: "3s",
-    },
-    accountIps: { lateness: "2d" },
-  });
-  kafkaConfig = config.kafka as KafkaConfig;
-  admin = createKafka(kafkaConfig, silentLogger()).admin();
-  await admin.connect();
-  await ensureTopics(admin, kafkaConfig);
-  client = await openStore(config);
-  asnDatabase = loadAsnDatabase();
+  rig = await startAccountIpsRig("stop-unwritten");
 }, 120_000);
 
 afterAll(async () => {
-  for (const stage of stages) await stage.stop().catch(() => undefined);
-  await admin?.disconnect();
-  await client?.close();
-  await broker?.stop();
+  await rig?.close();
 });
 
 /** The store, whose writes fail while `gone` is set; reads go through. */
@@ -88,79 +44,28 @@ function refusingWrites(store: ClickHouseClient) {
   return { client, control };
 }
 
-async function startWorker(store: ClickHouseClient): Promise<RunningStage> {
-  const stage = await startAccountIpsStage({
-    config,
-    kafkaConfig,
-    kafka: createKafka(kafkaConfig, silentLogger(), "-worker"),
-    client: store,
-    logger: silentLogger(),
-    metrics: createMetrics(new Registry()),
-    stageMetrics: createStageMetrics(new Registry()),
-    asnDatabase,
-  });
-  stages.push(stage);
-  return stage;
-}
-
-const start = Date.parse("2026-11-24T08:00:00Z");
-let nextOffset = 0;
-async function produceLogin(producer: Producer, user: string, ip: string): Promise<void> {
-  nextOffset += 100;
-  const event = {
-    ts: start + nextOffset * 600,
-    host: "mx1",
-    service: "imap",
-    user,
-    user_raw: user,
-    ip,
-    success: true,
-    format: "dovecot",
-    reason: "",
-  };
-  const line = encodeEventRow(event, "source-1", nextOffset);
-  await producer.send({ topic: kafkaConfig.topics.mailAuth.name, acks: -1, messages: packEvents([[line]]) });
-}
-
-async function committedOffset(): Promise<string> {
-  const [entry] = await admin.fetchOffsets({
-    groupId: kafkaConfig.groups.accountIps,
-    topics: [kafkaConfig.topics.mailAuth.name],
-  });
-  return entry?.partitions[0]?.offset ?? "none";
-}
-
-const checkpointOffset = async () =>
-  (
-    await loadCheckpoint(client, {
-      stage: kafkaConfig.groups.accountIps,
-      topic: kafkaConfig.topics.mailAuth.name,
-      partition: 0,
-    })
-  )?.nextOffset;
-
 test("a worker stopped while the store refuses writes says which checkpoints were not written, and the next worker loses nothing", async () => {
-  const producer = createKafka(kafkaConfig, silentLogger(), "-test").producer();
+  const producer = createKafka(rig.kafkaConfig, silentLogger(), "-test").producer();
   await producer.connect();
   try {
-    const store = refusingWrites(client);
-    const worker = await startWorker(store.client);
-    for (let record = 0; record < 3; record++) await produceLogin(producer, "ann@example.com", "192.0.2.7");
-    await waitFor(async () => (await committedOffset()) === "3", "the first three records to be committed", 60_000);
+    const store = refusingWrites(rig.client);
+    const worker = await rig.startWorker({ store: store.client });
+    for (let record = 0; record < 3; record++) await rig.produceLogins(producer, "ann@example.com", ["192.0.2.7"]);
+    await waitFor(async () => (await rig.committedOffset()) === "3", "the first three records to be committed", 60_000);
 
     store.control.gone = true;
-    await produceLogin(producer, "ann@example.com", "198.51.100.4");
+    await rig.produceLogins(producer, "ann@example.com", ["198.51.100.4"]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await expect(worker.stop()).rejects.toThrow(/account-ips partition\(s\) 0 could not be written.*nothing is lost/);
-    stages.splice(stages.indexOf(worker), 1);
-    expect(await committedOffset()).toBe("3");
-    expect(await checkpointOffset()).toBe("3");
+    rig.forget(worker);
+    expect(await rig.committedOffset()).toBe("3");
+    expect(await rig.checkpointOffset()).toBe("3");
 
     // The next worker, with a store that writes, reads record 3 again and counts the second address.
-    await startWorker(client);
-    await waitFor(async () => (await committedOffset()) === "4", "record 3 to be read again and committed", 60_000);
-    expect(await checkpointOffset()).toBe("4");
-    const result = await client.query({
+    await rig.startWorker();
+    await waitFor(async () => (await rig.committedOffset()) === "4", "record 3 to be read again and committed", 60_000);
+    expect(await rig.checkpointOffset()).toBe("4");
+    const result = await rig.client.query({
       query: "SELECT ip, logins FROM account_ip_history FINAL WHERE user = {user:String} ORDER BY ip",
       query_params: { user: "ann@example.com" },
       format: "JSONEachRow",
