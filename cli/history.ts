@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { normalizeUser } from "../processors/parse/normalize-user.js";
 import { accountHistory } from "../store/queries/account-history.js";
 import { withGlobalOptions } from "./global-options.js";
-import { checkFormat, formatCsv, formatJsonLines } from "./output-format.js";
+import { checkFormat, formatCsv, formatJsonLines, withIsoSeenTimes } from "./output-format.js";
 import { formatTable, formatTime } from "./print-table.js";
 import { withQueryStore } from "./query-store.js";
 import { runAction } from "./run-action.js";
@@ -28,15 +28,7 @@ export function historyCommand(): Command {
             return 1;
           }
           if (format === "json") {
-            process.stdout.write(
-              formatJsonLines(
-                rows.map((row) => ({
-                  ...row,
-                  first_seen: new Date(row.first_seen).toISOString(),
-                  last_seen: new Date(row.last_seen).toISOString(),
-                })),
-              ),
-            );
+            process.stdout.write(formatJsonLines(rows.map(withIsoSeenTimes)));
             return 0;
           }
           const cells = rows.map((row) => [

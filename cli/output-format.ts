@@ -20,6 +20,17 @@ export function formatJsonLines(rows: readonly object[]): string {
   return rows.map((row) => JSON.stringify(row)).join("\n") + (rows.length > 0 ? "\n" : "");
 }
 
+/** A row's first and last sight as ISO-8601 text (JSON output), instead of epoch milliseconds. */
+export function withIsoSeenTimes<Row extends { first_seen: number; last_seen: number }>(
+  row: Row,
+): Omit<Row, "first_seen" | "last_seen"> & { first_seen: string; last_seen: string } {
+  return {
+    ...row,
+    first_seen: new Date(row.first_seen).toISOString(),
+    last_seen: new Date(row.last_seen).toISOString(),
+  };
+}
+
 export function parsePositiveInt(value: string, flag: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) {

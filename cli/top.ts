@@ -6,7 +6,7 @@ import { topAccounts } from "../store/queries/top-accounts.js";
 import { formatAwkLines } from "./awk-parity.js";
 import { withGlobalOptions } from "./global-options.js";
 import { formatDestinationTable } from "./outbound.js";
-import { checkFormat, formatCsv, formatJsonLines, parsePositiveInt } from "./output-format.js";
+import { checkFormat, formatCsv, formatJsonLines, parsePositiveInt, withIsoSeenTimes } from "./output-format.js";
 import { formatTable, formatTime } from "./print-table.js";
 import { withQueryStore } from "./query-store.js";
 import { runAction } from "./run-action.js";
@@ -59,7 +59,8 @@ export function topCommand(): Command {
               minNetworks: parsePositiveInt(options.minNetworks ?? "2", "--min-networks"),
               limit: parsePositiveInt(options.limit ?? "50", "--limit"),
             });
-            if (format === "json") process.stdout.write(formatJsonLines(rows));
+            // Times as ISO-8601, as history and alerts write them (they were epoch milliseconds here).
+            if (format === "json") process.stdout.write(formatJsonLines(rows.map(withIsoSeenTimes)));
             else {
               const cells = accountCells(rows);
               process.stdout.write(format === "csv" ? await formatCsv(COLUMNS, cells) : formatTable(COLUMNS, cells));

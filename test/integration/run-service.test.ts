@@ -45,7 +45,12 @@ describe("vigil run as a service", () => {
     run.kill("SIGTERM");
     expect(await exitOf(run), run.output()).toBe(0);
     const top = await vigil(["top", "accounts", "--format", "json", "--data", join(dir, "data")]);
-    expect(JSON.parse(top.stdout.split("\n")[0] ?? "{}")).toMatchObject({ user: "victim@example.com", networks: 30 });
+    expect(JSON.parse(top.stdout.split("\n")[0] ?? "{}")).toMatchObject({
+      user: "victim@example.com",
+      networks: 30,
+      first_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
+      last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
+    });
   }, 120_000);
 
   test("with actions.rules, its own alerts go to the rules on the embedded bus and land in the audit", async () => {
