@@ -1,6 +1,9 @@
-import type { Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import { parseDuration } from "../runtime/duration.js";
 import type { KafkaConfig, TopicConfig } from "../schemas/config.js";
+
+// kafkajs is CommonJS: its enums are reached through the default export.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 export type TopicReport = {
   role: string;
@@ -22,8 +25,6 @@ function topicConfigEntries(topic: TopicConfig): { name: string; value: string }
   ];
 }
 
-const TOPIC_CONFIG_SOURCE = 1;
-
 /**
  * Sets the retention, cleanup policy and record size of existing topics where
  * they differ from the config; returns the names of the topics changed. A
@@ -35,7 +36,7 @@ async function bringInLine(admin: Admin, topics: readonly TopicConfig[]): Promis
   if (topics.length === 0) return changed;
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((topic) => ({ type: 2, name: topic.name })),
+    resources: topics.map((topic) => ({ type: ConfigResourceTypes.TOPIC, name: topic.name })),
   });
   const resources = topics.flatMap((topic) => {
     const entries = described.resources.find((resource) => resource.resourceName === topic.name)?.configEntries ?? [];
@@ -44,10 +45,10 @@ async function bringInLine(admin: Admin, topics: readonly TopicConfig[]): Promis
     if (wanted.every((entry) => current.get(entry.name) === entry.value)) return [];
     changed.add(topic.name);
     const own = entries
-      .filter((entry) => entry.configSource === TOPIC_CONFIG_SOURCE && !entry.isSensitive)
+      .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG && !entry.isSensitive)
       .filter((entry) => !wanted.some((w) => w.name === entry.configName))
       .map((entry) => ({ name: entry.configName, value: entry.configValue }));
-    return [{ type: 2, name: topic.name, configEntries: [...own, ...wanted] }];
+    return [{ type: ConfigResourceTypes.TOPIC, name: topic.name, configEntries: [...own, ...wanted] }];
   });
   if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources });
   return changed;

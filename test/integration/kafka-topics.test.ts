@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createKafka } from "../../bus/kafka.js";
 import { silentLogger } from "../../runtime/logger.js";
@@ -8,6 +8,9 @@ import { ConfigSchema, type KafkaConfig } from "../../schemas/config.js";
 import { type KafkaBroker, startKafkaBroker } from "../../scripts/kafka/kafka-broker.js";
 import { testTopics } from "../helpers/scaled-out.js";
 import { tempDir, vigil } from "../helpers/vigil-cli.js";
+
+// kafkajs is CommonJS: its enums are reached through the default export.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 /**
  * `vigil kafka init` on a real broker, as a user runs it again and again:
@@ -61,7 +64,10 @@ async function init(raw: unknown) {
 }
 
 async function eventsTopicConfig(name: string): Promise<Map<string, string>> {
-  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name }] });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+  });
   return new Map(described.resources[0]?.configEntries.map((entry) => [entry.configName, entry.configValue]));
 }
 
@@ -79,7 +85,7 @@ test("kafka init creates, then reports existing topics, updates only what the co
     validateOnly: false,
     resources: [
       {
-        type: 2,
+        type: ConfigResourceTypes.TOPIC,
         name: events,
         configEntries: [...(await ownEntries(events)), { name: "segment.ms", value: "3600000" }],
       },
@@ -97,8 +103,11 @@ test("kafka init creates, then reports existing topics, updates only what the co
 }, 120_000);
 
 async function ownEntries(name: string) {
-  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name }] });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+  });
   return (described.resources[0]?.configEntries ?? [])
-    .filter((entry) => entry.configSource === 1)
+    .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
     .map((entry) => ({ name: entry.configName, value: entry.configValue }));
 }
