@@ -12,6 +12,7 @@ import kafkajs, {
 import { parseDuration } from "../runtime/duration.js";
 import type { Logger } from "../runtime/logger.js";
 import type { KafkaConfig } from "../schemas/config.js";
+import { hideKafkajsTimeoutWarning } from "./kafkajs-timeout-warning.js";
 
 /**
  * The one place Vigil builds a kafkajs client: brokers and client id from the
@@ -19,6 +20,7 @@ import type { KafkaConfig } from "../schemas/config.js";
  * Kafka-specific lives in bus/, so another client could replace kafkajs.
  */
 export function createKafka(config: KafkaConfig, logger: Logger, suffix = ""): Kafka {
+  hideKafkajsTimeoutWarning();
   const options: KafkaJsConfig = {
     clientId: `${config.clientId}${suffix}`,
     brokers: config.brokers,
