@@ -9,21 +9,20 @@
  * code (its stack names a `kafkajs` folder). Every other warning, including a negative timer of Vigil's
  * own, still reaches Node's printers as before; with `--no-warnings` there are none to wrap.
  */
-export function hideKafkajsTimeoutWarning(target: NodeJS.Process = process): void {
-  if (wrapped.has(target)) return;
-  wrapped.add(target);
-  const printers = target.listeners("warning") as Array<(warning: Error) => void>;
+export function hideKafkajsTimeoutWarning(): void {
+  if (hidden) return;
+  hidden = true;
+  const printers = process.listeners("warning");
+  for (const printer of printers) process.removeListener("warning", printer);
   if (printers.length === 0) return;
-  for (const printer of printers) target.removeListener("warning", printer);
-  target.on("warning", (warning: Error) => {
+  process.on("warning", (warning) => {
     if (isKafkajsTimeoutWarning(warning)) return;
     for (const printer of printers) printer(warning);
   });
 }
+let hidden = false;
 
-const wrapped = new WeakSet<NodeJS.Process>();
-
-export function isKafkajsTimeoutWarning(warning: Error): boolean {
+function isKafkajsTimeoutWarning(warning: Error): boolean {
   return warning.name === "TimeoutNegativeWarning" && KAFKAJS_FRAME.test(warning.stack ?? "");
 }
 const KAFKAJS_FRAME = /[\\/]node_modules[\\/]kafkajs[\\/]/;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,6 +39,7 @@ function warningsPrinted(options: { throughCreateKafka: boolean; nodeArgs?: stri
     cwd: folder,
     encoding: "utf8",
   });
+  rmSync(folder, { recursive: true, force: true });
   expect(result.status, result.stderr).toBe(0);
   return result.stderr;
 }
