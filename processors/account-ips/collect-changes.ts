@@ -142,7 +142,7 @@ function collectChanged(state: AccountState, context: CollectContext, changes: C
       version: logins + failures,
     });
   }
-  state.dirtyRecords = [];
+  dirtyRecords.length = 0;
   const windows = state.windows;
   const dirtyWindows = state.dirtyWindows;
   for (let index = 0; index < dirtyWindows.length; index++) {
@@ -153,5 +153,5 @@ function collectChanged(state: AccountState, context: CollectContext, changes: C
     windows.setField(slot, WindowField.emittedEvents, windows.field(slot, WindowField.events));
     context.describeWindow.into(state, slot, changes.windowRows);
   }
-  state.dirtyWindows = [];
+  dirtyWindows.length = 0;
 }

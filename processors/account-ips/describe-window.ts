@@ -38,7 +38,7 @@ export function windowDescriber(config: AccountIpsConfig, allowlistedUser: (user
     const fields = scratchFields;
     windows.copyFields(slot, fields);
     const spec = fields[WindowField.spec] as number;
-    const userId = fields[WindowField.user] as number;
+    const userId = (fields[WindowField.user] as number) | 0;
     const threshold = thresholds[spec];
     const networks = fields[WindowField.networks] as number;
     const addresses = fields[WindowField.addresses] as number;
@@ -125,7 +125,7 @@ function countNewNetworks(
     const record = windows.addressAt(slot, at);
     let entry = records.field(record, RecordField.sighting);
     if (entry < 0) {
-      entry = sightings.entryOf(user, records.field(record, RecordField.network));
+      entry = sightings.entryOf(user, records.field(record, RecordField.network) | 0);
       records.setField(record, RecordField.sighting, entry);
     }
     if (sightings.entryFirstSeenWithin(entry, start, end)) count += 1;

@@ -299,8 +299,8 @@ export class OpenWindows {
   /** The `index`-th address (record id) of a window, in the order added. */
   addressAt(slot: number, index: number): number {
     const many = this.many[slot];
-    if (many !== undefined) return many.records[index] as number;
-    return this.data[slot * STRIDE + INLINE_RECORDS + index] as number;
+    if (many !== undefined) return (many.records[index] as number) | 0;
+    return (this.data[slot * STRIDE + INLINE_RECORDS + index] as number) | 0;
   }
 
   /** True while the window's addresses are held inline (at most `INLINE`: most windows). */
@@ -329,7 +329,7 @@ export class OpenWindows {
       let before = false;
       for (let earlier = 0; earlier < at; earlier++)
         if (this.data[base + INLINE_NETWORKS + earlier] === network) before = true;
-      if (!before && ++distinct === index) return network;
+      if (!before && ++distinct === index) return network | 0;
     }
     throw new RangeError(`window ${slot} has no network ${index}`);
   }

@@ -32,7 +32,9 @@ export class PairTable {
       const at = slot * STRIDE;
       const value = slots[at + 2] as number;
       if (value === EMPTY) return EMPTY;
-      if (slots[at] === first && slots[at + 1] === wanted) return value;
+      // Both keys compared in one expression, no `&&`: a second comparison met only once a first key
+      // matched would have no type feedback until late in a run, and V8 would compile the callers again.
+      if ((((slots[at] as number) ^ first) | ((slots[at + 1] as number) ^ wanted)) === 0) return value;
       slot = (slot + 1) & this.mask;
     }
   }

@@ -1,4 +1,5 @@
 import type { AddressLocation } from "../account-ips/address-records.js";
+import { emptyColumn } from "./empty-column.js";
 
 /**
  * Where a chunk's new addresses are, a column per field of `AddressLocation`
@@ -16,7 +17,13 @@ export type AddressLocationColumns = {
 };
 
 export function emptyLocationColumns(): AddressLocationColumns {
-  return { network: [], network16: [], asn: [], asName: [], country: [] };
+  return {
+    network: emptyColumn(""),
+    network16: emptyColumn(""),
+    asn: emptyColumn(0.5), // an ASN may exceed a small integer
+    asName: emptyColumn(""),
+    country: emptyColumn(""),
+  };
 }
 
 export function appendLocation(columns: AddressLocationColumns, location: AddressLocation): void {

@@ -6,9 +6,16 @@ import { PairTable } from "../account-ips/pair-table.js";
 import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
 import { appendLocation, emptyLocationColumns } from "./address-location-columns.js";
+import { emptyColumn } from "./empty-column.js";
 import { FieldMapScanner } from "./field-map-scanner.js";
 import { NativeEventRows } from "./native-event-rows.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
+
+/**
+ * Events the columns hold before they first grow: a 4 MiB chunk of mail log lines holds fewer, so they
+ * never grow in the middle of an import (growing first late made V8 compile the parsing code again).
+ */
+const FIRST_CAPACITY = 1 << 15;
 
 /**
  * Collects one chunk's parse results (a MailChunkSink) as a ParsedMailChunk:
@@ -26,10 +33,10 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private events = 0;
   private skippedLines = 0;
   private unparsedLines = 0;
-  private ts = new Float64Array(4096);
-  private offsets = new Float64Array(4096);
-  private success = new Uint8Array(4096);
-  private pairs = new Int32Array(4096);
+  private ts = new Float64Array(FIRST_CAPACITY);
+  private offsets = new Float64Array(FIRST_CAPACITY);
+  private success = new Uint8Array(FIRST_CAPACITY);
+  private pairs = new Int32Array(FIRST_CAPACITY);
   /**
    * (user number, address number) -> pair number, users and IPv4 addresses numbered without a string key
    * (a new pair used to cost a `user\naddress` string and its hash); bounded by users × their addresses,
@@ -43,18 +50,18 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
-  private newPairUsers: string[] = [];
+  private newPairUsers = emptyColumn("");
   private newPairAddresses: number[] = [];
   /** Address -> its number (an IPv4 address by its 32-bit number); bounded by the addresses of the records above. */
   private readonly ipv4Numbers = new PairTable();
   private readonly otherAddressNumbers = new Map<string, number>();
   private addressCount = 0;
   private firstNewAddress = 0;
-  private newAddresses: string[] = [];
+  private newAddresses = emptyColumn("");
   private newAddressLocations = emptyLocationColumns();
 
   constructor(private readonly locate: (ip: string) => AddressLocation) {}
-  private unparsedRows: string[] = [];
+  private unparsedRows = emptyColumn("");
   private readonly rows = new NativeEventRows();
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
@@ -224,12 +231,12 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.skippedLines = 0;
     this.unparsedLines = 0;
     this.firstNewPair = this.nextPair;
-    this.newPairUsers = [];
+    this.newPairUsers = emptyColumn("");
     this.newPairAddresses = [];
     this.firstNewAddress = this.addressCount;
-    this.newAddresses = [];
+    this.newAddresses = emptyColumn("");
     this.newAddressLocations = emptyLocationColumns();
-    this.unparsedRows = [];
+    this.unparsedRows = emptyColumn("");
     return chunk;
   }
 

@@ -185,8 +185,9 @@ export function createMailLineParser(options: MailLineParserOptions): MailLinePa
   };
 
   const parseChunk = (data: Buffer, startOffset: number, sink: MailChunkSink): void => {
-    // Where each needle next occurs: one forward scan per needle over the chunk.
-    const next = needleBuffers.map((needle) => data.indexOf(needle));
+    // Where each needle next occurs: one forward scan per needle over the chunk. (The offset is given:
+    // Node's search coerces a missing one to NaN, which threw its compiled code away once per run.)
+    const next = needleBuffers.map((needle) => data.indexOf(needle, 0));
     const words = fieldMap === null ? null : wordsOf(data);
     const scanner =
       fieldMap !== null &&
