@@ -56,6 +56,14 @@ export class AddressRecords {
     return this.data[record * STRIDE + field] as number;
   }
 
+  /**
+   * The record's /24 (/48) network id as a small integer, as every other id is passed: read from the
+   * Float64Array as a double, it made V8 throw away code compiled for small integers and compile it again.
+   */
+  network(record: number): number {
+    return (this.data[record * STRIDE + RecordField.network] as number) | 0;
+  }
+
   setField(record: number, field: Field, value: number): void {
     this.data[record * STRIDE + field] = value;
   }

@@ -125,7 +125,7 @@ function countNewNetworks(
     const record = windows.addressAt(slot, at);
     let entry = records.field(record, RecordField.sighting);
     if (entry < 0) {
-      entry = sightings.entryOf(user, records.field(record, RecordField.network) | 0);
+      entry = sightings.entryOf(user, records.network(record));
       records.setField(record, RecordField.sighting, entry);
     }
     if (sightings.entryFirstSeenWithin(entry, start, end)) count += 1;

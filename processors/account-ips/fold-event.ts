@@ -47,7 +47,7 @@ export function newRecord(
   location: AddressLocation = context.locate(ip),
 ): number {
   const record = addRecord(state, user, ip, location, context.allowlistedAddress(ip), ts, offset);
-  noteNetworkSeen(state, user, state.records.field(record, RecordField.network) | 0, ts);
+  noteNetworkSeen(state, user, state.records.network(record), ts);
   return record;
 }
 
@@ -74,15 +74,12 @@ export function foldLogin(
   if (ts > state.currentSourceMax) state.currentSourceMax = ts;
 
   const records = state.records;
-  if (records.countLogin(record, ts, success, offset))
-    noteNetworkSeen(state, user, records.field(record, RecordField.network) | 0, ts);
+  const network = records.network(record);
+  if (records.countLogin(record, ts, success, offset)) noteNetworkSeen(state, user, network, ts);
   markRecordDirty(state, record);
   if (records.field(record, RecordField.allowlisted) === 1) return;
 
   const windows = state.windows;
-  // Ids read from the records' Float64Array are taken as small integers (`| 0`), as every other id is:
-  // a double passed on made V8 throw away code compiled for small integers, and compile it again.
-  const network = records.field(record, RecordField.network) | 0;
   const closedBefore = context.watermark - context.lateness;
   const specs = context.windows;
   for (let spec = 0; spec < specs.length; spec++) {

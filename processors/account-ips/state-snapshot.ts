@@ -156,7 +156,7 @@ export function restoreState(
       const slot = windows.open(user * state.windowCount + spec, user, spec, w.s, w.e);
       for (const ip of w.ips) {
         const record = findRecord(state, user, ip);
-        if (record >= 0) windows.addAddress(slot, record, records.field(record, RecordField.network));
+        if (record >= 0) windows.addAddress(slot, record, records.network(record));
       }
       windows.setField(slot, WindowField.logins, w.logins);
       windows.setField(slot, WindowField.failures, w.failures);

@@ -50,18 +50,15 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
-  private newPairUsers = emptyColumn("");
-  private newPairAddresses: number[] = [];
   /** Address -> its number (an IPv4 address by its 32-bit number); bounded by the addresses of the records above. */
   private readonly ipv4Numbers = new PairTable();
   private readonly otherAddressNumbers = new Map<string, number>();
   private addressCount = 0;
   private firstNewAddress = 0;
-  private newAddresses = emptyColumn("");
-  private newAddressLocations = emptyLocationColumns();
+  /** What the chunk being built met first: its new pairs' names, new addresses and unparsed lines. */
+  private firsts = emptyChunkFirsts();
 
   constructor(private readonly locate: (ip: string) => AddressLocation) {}
-  private unparsedRows = emptyColumn("");
   private readonly rows = new NativeEventRows();
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
@@ -175,8 +172,8 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     if (pair < 0) {
       pair = this.nextPair++;
       this.pairNumbers.insert(user, address, pair);
-      this.newPairUsers.push(event.user);
-      this.newPairAddresses.push(address);
+      this.firsts.newPairUsers.push(event.user);
+      this.firsts.newPairAddresses.push(address);
     }
     return pair;
   }
@@ -188,14 +185,14 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       number = this.addressCount++;
       if (ipv4 >= 0) this.ipv4Numbers.insert(0, ipv4, number);
       else this.otherAddressNumbers.set(ip, number);
-      this.newAddresses.push(ip);
-      appendLocation(this.newAddressLocations, this.locate(ip));
+      this.firsts.newAddresses.push(ip);
+      appendLocation(this.firsts.newAddressLocations, this.locate(ip));
     }
     return number;
   }
 
   unparsed(line: Buffer, offset: number, reason: string): void {
-    this.unparsedRows.push(encodeUnparsedRow(line, offset, reason, this.source));
+    this.firsts.unparsedRows.push(encodeUnparsedRow(line, offset, reason, this.source));
     this.unparsedLines += 1;
   }
 
@@ -219,24 +216,16 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
       success: this.success.slice(0, events),
       pairs: this.pairs.slice(0, events),
       firstNewPair: this.firstNewPair,
-      newPairUsers: this.newPairUsers,
-      newPairAddresses: this.newPairAddresses,
+      ...this.firsts,
       firstNewAddress: this.firstNewAddress,
-      newAddresses: this.newAddresses,
-      newAddressLocations: this.newAddressLocations,
       eventRows: this.encodeRows ? this.rows.take() : new Uint8Array(0),
-      unparsedRows: this.unparsedRows,
     };
     this.events = 0;
     this.skippedLines = 0;
     this.unparsedLines = 0;
     this.firstNewPair = this.nextPair;
-    this.newPairUsers = emptyColumn("");
-    this.newPairAddresses = [];
     this.firstNewAddress = this.addressCount;
-    this.newAddresses = emptyColumn("");
-    this.newAddressLocations = emptyLocationColumns();
-    this.unparsedRows = emptyColumn("");
+    this.firsts = emptyChunkFirsts();
     return chunk;
   }
 
@@ -252,4 +241,21 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
     this.success = grown(this.success);
     this.pairs = grown(this.pairs);
   }
+}
+
+/** The lists of a ParsedMailChunk that grow with what its chunk met first. */
+type ChunkFirsts = Pick<
+  ParsedMailChunk,
+  "newPairUsers" | "newPairAddresses" | "newAddresses" | "newAddressLocations" | "unparsedRows"
+>;
+
+/** Fresh lists for the next chunk, each made in the element kind it will hold (`emptyColumn`). */
+function emptyChunkFirsts(): ChunkFirsts {
+  return {
+    newPairUsers: emptyColumn(""),
+    newPairAddresses: [],
+    newAddresses: emptyColumn(""),
+    newAddressLocations: emptyLocationColumns(),
+    unparsedRows: emptyColumn(""),
+  };
 }
