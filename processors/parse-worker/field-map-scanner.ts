@@ -2,8 +2,9 @@ import { instantiateWasm } from "./wasm-module.js";
 
 /**
  * The parse worker's scan kernel (processors/parse-worker/assembly/field-map-scan.ts,
- * compiled to WebAssembly with SIMD by `npm run build`) and the raw-bytes pair
- * table it shares with the TypeScript parser.
+ * compiled to WebAssembly with SIMD by `npm run build`), the raw-bytes pair
+ * table it shares with the TypeScript parser, and the worker's numbering of
+ * users, addresses and pairs (one numbering for the lines read by either).
  *
  * For a field-map chunk, `scan` walks the lines in WebAssembly, sixteen bytes
  * at a step: lines without the pattern are counted; a line whose header bytes
@@ -11,9 +12,12 @@ import { instantiateWasm } from "./wasm-module.js";
  * user and address bytes were met before is emitted (`lineStarts`,
  * `entries`, and the second of its header's clock in `seconds`), with no
  * string or object made for it; a header that differs from the last one only
- * in its clock's seconds digits counts as known. It stops at any other
- * line, for the parser to read in TypeScript (a new header or pair, too few
- * fields, a line too long or unterminated).
+ * in its clock's seconds digits counts as known. A line of a pair spelling
+ * never met, whose user is plain printable ASCII and whose address a plain
+ * dotted quad, is numbered in the kernel and emitted too (`onFirstSights`
+ * hears of it). It stops at any other line, for the parser to read in
+ * TypeScript (a new header, other names, too few fields, a line too long or
+ * unterminated).
  *
  * The table maps the raw bytes of a user field and an address field to an
  * entry (numbered from 0 in the order added) and each entry to a pair number:
@@ -23,7 +27,7 @@ import { instantiateWasm } from "./wasm-module.js";
  */
 export class FieldMapScanner {
   private readonly kernel = instantiateWasm<KernelExports>("field-map-scan.wasm");
-  private memory = new Uint8Array(0);
+  private memory = Buffer.alloc(0);
   private chunkAt = 0;
   private chunkData: Uint8Array | null = null;
   private pattern = "";
@@ -82,10 +86,59 @@ export class FieldMapScanner {
     this.kernel.setHeader(lineStart, length, fields, clockAt);
   }
 
-  /** Scans the lines of the loaded chunk from `from` to `end`; returns the start of the line it stopped at. */
+  /**
+   * Scans the lines of the loaded chunk from `from` to `end`; returns the start of the line it stopped at.
+   * The pairs it met first are handed to `onFirstSights` before it returns.
+   */
   scan(from: number, end: number): number {
     this.lastFind.key[0] = -1;
-    return this.kernel.scan(from, end);
+    const stop = this.kernel.scan(from, end);
+    const count = this.kernel.firstSights();
+    if (count > 0) {
+      const sights = new Uint32Array(this.view().buffer, this.kernel.firstsAddress(), count * FIRST_SIGHT_FIELDS);
+      for (let index = 0; index < count; index++) {
+        const at = index * FIRST_SIGHT_FIELDS;
+        this.setPair(sights[at + FirstSight.entry] as number, sights[at + FirstSight.pair] as number);
+      }
+      this.onFirstSights(sights, count, this.chunkData as Uint8Array);
+    }
+    return stop;
+  }
+
+  /**
+   * Told, after a scan, of the lines whose pair spelling the kernel met first and numbered itself (a plain
+   * ASCII user, a plain dotted-quad address): `count` records of FIRST_SIGHT_FIELDS numbers (`FirstSight`),
+   * in line order, and the chunk they are offsets into. Their entries' pairs are set already.
+   */
+  onFirstSights: (sights: Uint32Array, count: number, chunk: Uint8Array) => void = () => {};
+
+  /** The number of the user whose normalised name is `name`, numbered now when new (`lastWasNew`). */
+  userNumber(name: string): number {
+    const kernel = this.kernel;
+    const at = kernel.userKeyAddress();
+    if (Buffer.byteLength(name) > kernel.userKeyCapacity()) throw new RangeError("a user name longer than 256 KiB");
+    const length = this.view().write(name, at, "utf8");
+    return kernel.userNumberAt(at, length);
+  }
+
+  /** The number of an IPv4 address (its 32-bit value), numbered now when new (`lastWasNew`). */
+  ipv4AddressNumber(address: number): number {
+    return this.kernel.ipv4AddressNumber(address);
+  }
+
+  /** A new number for an address that is not IPv4 (the caller keeps which). */
+  otherAddressNumber(): number {
+    return this.kernel.otherAddressNumber();
+  }
+
+  /** The number of the pair (user number, address number), numbered now when new (`lastWasNew`). */
+  pairNumber(user: number, address: number): number {
+    return this.kernel.pairNumberOf(user, address);
+  }
+
+  /** True when the last `userNumber`, `ipv4AddressNumber` or `pairNumber` met its key first. */
+  get lastWasNew(): boolean {
+    return this.kernel.lastWasNew() !== 0;
   }
 
   /** Lines emitted by the last `scan`. */
@@ -139,13 +192,17 @@ export class FieldMapScanner {
     const at = this.keyAt(data, userStart, userEnd, ipStart, ipEnd);
     const entry = this.kernel.add(at[0], at[1], at[2], at[3]);
     this.lastFind.key[0] = -1;
+    this.setPair(entry, pair);
+    return entry;
+  }
+
+  private setPair(entry: number, pair: number): void {
     if (entry >= this.pairs.length) {
-      const grown = new Int32Array(this.pairs.length * 2);
+      const grown = new Int32Array(Math.max(this.pairs.length * 2, entry + 1));
       grown.set(this.pairs);
       this.pairs = grown;
     }
     this.pairs[entry] = pair;
-    return entry;
   }
 
   /** The pair number of an entry. */
@@ -178,10 +235,10 @@ export class FieldMapScanner {
   }
 
   /** The module's memory as bytes (a new view after the memory grew). */
-  private view(): Uint8Array {
+  private view(): Buffer {
     const buffer = this.kernel.memory.buffer;
     if (this.memory.buffer !== buffer) {
-      this.memory = new Uint8Array(buffer);
+      this.memory = Buffer.from(buffer);
     }
     return this.memory;
   }
@@ -189,6 +246,25 @@ export class FieldMapScanner {
 
 /** What a scan emitted, per line: its chunk offset, its table entry, and its header's second (with a clock). */
 export type EmittedLines = { lineStarts: Uint32Array; entries: Int32Array; seconds: Uint8Array };
+
+/** The numbers of a first sight taken by the kernel (field-map-scan.ts's `firstSight`), in this order. */
+export const FirstSight = {
+  lineStart: 0,
+  entry: 1,
+  pair: 2,
+  user: 3,
+  address: 4,
+  /** FIRST_NEW_USER | FIRST_NEW_ADDRESS | FIRST_NEW_PAIR */
+  news: 5,
+  userStart: 6,
+  userEnd: 7,
+  addressStart: 8,
+  addressEnd: 9,
+  addressValue: 10,
+} as const;
+export const FIRST_SIGHT_FIELDS = 12;
+export const FIRST_NEW_ADDRESS = 2;
+export const FIRST_NEW_PAIR = 4;
 
 /** User start, user end, address start, address end, in the module's memory. */
 type KeyAddresses = [number, number, number, number];
@@ -213,4 +289,13 @@ type KernelExports = {
   scan(from: number, end: number): number;
   find(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
   add(userStart: number, userEnd: number, ipStart: number, ipEnd: number): number;
+  firstSights(): number;
+  firstsAddress(): number;
+  userKeyAddress(): number;
+  userKeyCapacity(): number;
+  userNumberAt(at: number, length: number): number;
+  ipv4AddressNumber(address: number): number;
+  otherAddressNumber(): number;
+  pairNumberOf(user: number, address: number): number;
+  lastWasNew(): number;
 };

@@ -2,12 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { ParsedMailAuth } from "../../schemas/mail-auth-event.js";
 import type { AddressLocation } from "../account-ips/address-records.js";
 import { ipv4Number } from "../account-ips/ipv4-number.js";
-import { PairTable } from "../account-ips/pair-table.js";
 import { encodeUnparsedRow } from "../mail-event-rows.js";
 import type { FieldMapConstants, MailChunkSink } from "../parse/mail-line-parser.js";
 import { appendLocation, emptyLocationColumns } from "./address-location-columns.js";
 import { emptyColumn } from "./empty-column.js";
-import { FieldMapScanner } from "./field-map-scanner.js";
+import {
+  FIRST_NEW_ADDRESS,
+  FIRST_NEW_PAIR,
+  FIRST_SIGHT_FIELDS,
+  FieldMapScanner,
+  FirstSight,
+} from "./field-map-scanner.js";
 import { NativeEventRows } from "./native-event-rows.js";
 import type { ParsedMailChunk } from "./parsed-mail-chunk.js";
 
@@ -38,27 +43,25 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
   private success = new Uint8Array(FIRST_CAPACITY);
   private pairs = new Int32Array(FIRST_CAPACITY);
   /**
-   * (user number, address number) -> pair number, users and IPv4 addresses numbered without a string key
-   * (a new pair used to cost a `user\naddress` string and its hash); bounded by users × their addresses,
-   * like the aggregation's own state.
+   * The scan kernel: its raw-bytes table numbers field-map lines' pair spellings, and its tables number
+   * users, addresses and (user, address) pairs (bounded by users × their addresses, like the aggregation's
+   * own state), for the lines it reads and for those read here alike.
    */
-  private readonly pairNumbers = new PairTable();
-  private readonly userNumbers = new Map<string, number>();
-  /** The scan kernel, whose table numbers the raw bytes of field-map lines' pairs. */
   readonly fieldMapScanner = new FieldMapScanner();
   private readonly rawPairs = this.fieldMapScanner;
   private readonly numbering = randomUUID();
   private nextPair = 0;
   private firstNewPair = 0;
-  /** Address -> its number (an IPv4 address by its 32-bit number); bounded by the addresses of the records above. */
-  private readonly ipv4Numbers = new PairTable();
+  /** Addresses other than IPv4 -> their numbers; bounded by the addresses of the pairs. */
   private readonly otherAddressNumbers = new Map<string, number>();
   private addressCount = 0;
   private firstNewAddress = 0;
   /** What the chunk being built met first: its new pairs' names, new addresses and unparsed lines. */
   private firsts = emptyChunkFirsts();
 
-  constructor(private readonly locate: (ip: string) => AddressLocation) {}
+  constructor(private readonly locate: (ip: string) => AddressLocation) {
+    this.fieldMapScanner.onFirstSights = (sights, count, chunk) => this.learnFirstSights(sights, count, chunk);
+  }
   private readonly rows = new NativeEventRows();
   private source = { sourceId: "", path: "" };
   private encodeRows = true;
@@ -162,33 +165,59 @@ export class ParsedMailChunkBuilder implements MailChunkSink {
 
   /** The number of the event's (user, address) pair, numbering it when new. */
   private pairNumber(event: ParsedMailAuth): number {
-    let user = this.userNumbers.get(event.user);
-    if (user === undefined) {
-      user = this.userNumbers.size;
-      this.userNumbers.set(event.user, user);
-    }
+    const numbers = this.fieldMapScanner;
+    const user = numbers.userNumber(event.user);
     const address = this.addressNumber(event.ip);
-    let pair = this.pairNumbers.get(user, address);
-    if (pair < 0) {
-      pair = this.nextPair++;
-      this.pairNumbers.insert(user, address, pair);
-      this.firsts.newPairUsers.push(event.user);
-      this.firsts.newPairAddresses.push(address);
-    }
+    const pair = numbers.pairNumber(user, address);
+    if (numbers.lastWasNew) this.newPair(event.user, address);
     return pair;
   }
 
   private addressNumber(ip: string): number {
     const ipv4 = ipv4Number(ip);
-    let number = ipv4 >= 0 ? this.ipv4Numbers.get(0, ipv4) : (this.otherAddressNumbers.get(ip) ?? -1);
-    if (number < 0) {
-      number = this.addressCount++;
-      if (ipv4 >= 0) this.ipv4Numbers.insert(0, ipv4, number);
-      else this.otherAddressNumbers.set(ip, number);
-      this.firsts.newAddresses.push(ip);
-      appendLocation(this.firsts.newAddressLocations, this.locate(ip));
+    if (ipv4 >= 0) {
+      const number = this.fieldMapScanner.ipv4AddressNumber(ipv4);
+      if (this.fieldMapScanner.lastWasNew) this.newAddress(ip);
+      return number;
     }
+    const known = this.otherAddressNumbers.get(ip);
+    if (known !== undefined) return known;
+    const number = this.fieldMapScanner.otherAddressNumber();
+    this.otherAddressNumbers.set(ip, number);
+    this.newAddress(ip);
     return number;
+  }
+
+  private newPair(user: string, address: number): void {
+    this.nextPair += 1;
+    this.firsts.newPairUsers.push(user);
+    this.firsts.newPairAddresses.push(address);
+  }
+
+  private newAddress(ip: string): void {
+    this.addressCount += 1;
+    this.firsts.newAddresses.push(ip);
+    appendLocation(this.firsts.newAddressLocations, this.locate(ip));
+  }
+
+  /**
+   * The pairs the kernel met first in its last scan, in line order (their users plain ASCII, their addresses
+   * plain dotted quads: each name is its bytes, the user's in lower case): what is new about them goes
+   * into this chunk's lists as the TypeScript path above would put it, and, when rows are wanted, the
+   * entry's names are stored.
+   */
+  private learnFirstSights(sights: Uint32Array, count: number, chunk: Uint8Array): void {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let index = 0; index < count; index++) {
+      const at = index * FIRST_SIGHT_FIELDS;
+      const news = sights[at + FirstSight.news] as number;
+      const ip = (news & FIRST_NEW_ADDRESS) !== 0 || this.encodeRows ? addressOf(bytes, sights, at) : "";
+      if ((news & FIRST_NEW_ADDRESS) !== 0) this.newAddress(ip);
+      const rawUser = (news & FIRST_NEW_PAIR) !== 0 || this.encodeRows ? rawUserOf(bytes, sights, at) : "";
+      const user = rawUser.toLowerCase();
+      if ((news & FIRST_NEW_PAIR) !== 0) this.newPair(user, sights[at + FirstSight.address] as number);
+      if (this.encodeRows) this.rows.names.nameEntry(sights[at + FirstSight.entry] as number, user, rawUser, ip);
+    }
   }
 
   unparsed(line: Buffer, offset: number, reason: string): void {
@@ -258,4 +287,14 @@ function emptyChunkFirsts(): ChunkFirsts {
     newAddressLocations: emptyLocationColumns(),
     unparsedRows: emptyColumn(""),
   };
+}
+
+/** A first sight's address as written (a plain dotted quad: its canonical form). */
+function addressOf(bytes: Buffer, sights: Uint32Array, at: number): string {
+  return bytes.toString("latin1", sights[at + FirstSight.addressStart], sights[at + FirstSight.addressEnd]);
+}
+
+/** A first sight's user as written (printable ASCII). */
+function rawUserOf(bytes: Buffer, sights: Uint32Array, at: number): string {
+  return bytes.toString("latin1", sights[at + FirstSight.userStart], sights[at + FirstSight.userEnd]);
 }

@@ -1,7 +1,8 @@
 // AssemblyScript, compiled to WebAssembly (with SIMD) by `npm run build`: the
-// parse worker's scan of field-map chunks and its raw-bytes pair table. The
-// TypeScript side is processors/parse-worker/field-map-scanner.ts; the layout
-// and the rules it follows are in docs/performance.md ("The scan kernel").
+// parse worker's scan of field-map chunks, its raw-bytes pair table, and the
+// worker's numbering of users, addresses and pairs. The TypeScript side is
+// processors/parse-worker/field-map-scanner.ts; the layout and the rules it
+// follows are in docs/performance.md ("The scan kernel").
 //
 // A chunk is copied into this module's memory. `scan` walks its lines: a line
 // without the pattern is counted as skipped; a line with it whose syslog
@@ -11,9 +12,13 @@
 // entry). A header may carry a clock (`HH:MM:SS`, the caller gives where its
 // seconds are): a line whose header differs from the current one only in
 // those two seconds digits is taken too, and becomes the current header; every
-// emitted line's second is written beside it. At any other line (a new header, a pair never met, too few fields,
-// a line too long or without its newline, or the output full) the scan stops
-// and returns that line's start, for the caller to read it in TypeScript.
+// emitted line's second is written beside it. A line whose raw pair is not in
+// the table is numbered here when its user is plain printable ASCII and its
+// address a plain dotted quad (`firstSight`: the caller learns what was new
+// from the first sights' list), and emitted. At any other line (a new header,
+// a pair of other names, too few fields, a line too long or without its
+// newline, or the output full) the scan stops and returns that line's start,
+// for the caller to read it in TypeScript.
 
 /** Lines longer than this are left to the caller (mail-line-parser's MAX_LINE_BYTES). */
 const MAX_LINE_BYTES: u32 = 64 * 1024;
@@ -50,6 +55,8 @@ let lastField: u32 = 0;
 let userFirst: bool = true;
 
 let slots: usize = 0;
+/** The block the slots are in (`slots` is its first 64-byte boundary: a slot never spans two cache lines). */
+let slotsBlock: usize = 0;
 let mask: u32 = 0;
 let entries: u32 = 0;
 let arena: usize = 0;
@@ -59,6 +66,10 @@ let lastHash: u32 = 0;
 let emptySlot: u32 = 0;
 
 let emitted: u32 = 0;
+/** The batch of lines being looked up (`scan`). */
+let batch: usize = 0;
+/** What the touched slots held, kept so that the compiler keeps the loads that bring them into the caches. */
+let touchedSlots: u32 = 0;
 let skipped: u32 = 0;
 let userStart: usize = 0;
 let userEnd: usize = 0;
@@ -73,7 +84,13 @@ export function init(): void {
   outSeconds = heap.alloc(OUT_CAPACITY);
   header = heap.alloc(HEADER_CAPACITY + PADDING);
   needle = heap.alloc(SCRATCH_CAPACITY);
+  batch = heap.alloc(BATCH * BATCH_ENTRY_BYTES);
+  firsts = heap.alloc(OUT_CAPACITY * FIRST_BYTES);
+  userKey = heap.alloc(USER_KEY_CAPACITY + PADDING);
   resize(2048);
+  users.grow(1024);
+  addresses.grow(1024);
+  pairs.grow(1024);
 }
 
 /** Sets the pattern (its bytes at `scratchAddress()`) and the two field numbers; forgets the header. */
@@ -146,50 +163,144 @@ export function clearHeader(): void {
   clockAt = -1;
 }
 
-/** Walks the lines from chunk offset `from` to `end` (see the top of this file); returns where it stopped. */
+/**
+ * Lines read before their pairs are looked up (see `scan`): enough to keep a dozen of the table's cache
+ * misses in flight, few enough that a batch's lines stay in the first-level cache.
+ */
+const BATCH: u32 = 32;
+/**
+ * Lines the next batch reads: halved at each look-up that misses (the lines read after it in its batch are
+ * read again by the next scan: while most pairs are new, as at the start of a file, batches stay short),
+ * doubled after each batch without one, up to BATCH.
+ */
+let batchLimit: u32 = 1;
+/** Per line of a batch: its start, user start and end, address start and end, hash, second, lines skipped before it. */
+const BATCH_ENTRY_BYTES: u32 = 32;
+
+/**
+ * Walks the lines from chunk offset `from` to `end` (see the top of this file); returns where it stopped.
+ *
+ * The table is several MiB (a slot per pair spelling), so nearly every look-up misses the caches: a
+ * look-up that waits for the one before it costs a memory access. The lines are therefore read in
+ * batches: first up to BATCH lines are checked and their keys hashed, then each of their slots is
+ * touched (independent loads, whose misses overlap), then they are looked up in order. A look-up that
+ * misses stops the scan at its line with the state a line-by-line walk would have had there (its
+ * header's second, the lines skipped before it).
+ */
 export function scan(from: u32, end: u32): u32 {
   const base = chunk;
   let line = base + from;
   const stop = base + end;
   emitted = 0;
   skipped = 0;
-  while (line < stop) {
-    if (emitted == OUT_CAPACITY) break;
-    const lineEnd = findLineEnd(line, stop);
-    if (lineEnd >= stop) break;
-    if (!hasNeedle(line, lineEnd)) {
-      skipped++;
+  firstCount = 0;
+  while (true) {
+    // The batch: lines the table decides on; `ended` when a line (at `line`) stops the scan before that.
+    let count: u32 = 0;
+    let ended = false;
+    while (count < batchLimit) {
+      if (line >= stop || emitted + count == OUT_CAPACITY) {
+        ended = true;
+        break;
+      }
+      const lineEnd = findLineEnd(line, stop);
+      if (lineEnd >= stop) {
+        ended = true;
+        break;
+      }
+      if (!hasNeedle(line, lineEnd)) {
+        skipped++;
+        line = lineEnd + 1;
+        continue;
+      }
+      if (!readLine(line, lineEnd)) {
+        ended = true;
+        break;
+      }
+      const at = batch + <usize>(count * BATCH_ENTRY_BYTES);
+      store<u32>(at, <u32>line);
+      store<u32>(at, <u32>userStart, 4);
+      store<u32>(at, <u32>userEnd, 8);
+      store<u32>(at, <u32>ipStart, 12);
+      store<u32>(at, <u32>ipEnd, 16);
+      store<u32>(at, keyHash(userStart, userEnd, ipStart, ipEnd), 20);
+      store<u32>(at, second, 24);
+      store<u32>(at, skipped, 28);
+      count++;
       line = lineEnd + 1;
-      continue;
     }
-    const length = <u32>(lineEnd - line);
-    if (length > MAX_LINE_BYTES || headerLength == 0 || length <= headerLength) break;
-    if (load<u8>(line + headerLength) != 32) break;
-    if (!sameBytes(line, header, headerLength)) {
-      // Another second of the same minute (all else equal): it becomes the current header.
-      if (clockAt < 0 || !sameMinute(line)) break;
-      store<u16>(header + <usize>clockAt, load<u16>(line + <usize>clockAt));
-      second = secondAt(header + <usize>clockAt);
+    let touched: u32 = 0;
+    for (let index: u32 = 0; index < count; index++) {
+      const hash = load<u32>(batch + <usize>(index * BATCH_ENTRY_BYTES), 20);
+      touched |= load<u32>(slots + (<usize>(hash & mask) << 6), 4);
     }
-    const afterHeader = headerFields < firstField;
-    if (!findFields(afterHeader ? line + headerLength : line, lineEnd, afterHeader ? headerFields : 0)) break;
-    const entry = find(userStart, userEnd, ipStart, ipEnd);
-    if (entry < 0) break;
-    store<u32>(outLines + (<usize>emitted << 2), <u32>(line - base));
-    store<i32>(outEntries + (<usize>emitted << 2), entry);
-    store<u8>(outSeconds + <usize>emitted, <u8>second);
-    emitted++;
-    line = lineEnd + 1;
+    touchedSlots |= touched;
+    for (let index: u32 = 0; index < count; index++) {
+      const at = batch + <usize>(index * BATCH_ENTRY_BYTES);
+      const start = <usize>load<u32>(at);
+      let entry = findHashed(
+        <usize>load<u32>(at, 4),
+        <usize>load<u32>(at, 8),
+        <usize>load<u32>(at, 12),
+        <usize>load<u32>(at, 16),
+        load<u32>(at, 20),
+      );
+      if (entry < 0) entry = firstSight(start, at);
+      if (entry < 0) {
+        batchLimit = max(batchLimit >> 1, 1);
+        if (clockAt >= 0) {
+          store<u16>(header + <usize>clockAt, load<u16>(start + <usize>clockAt));
+          second = load<u32>(at, 24);
+        }
+        skipped = load<u32>(at, 28);
+        return <u32>(start - base);
+      }
+      store<u32>(outLines + (<usize>emitted << 2), <u32>(start - base));
+      store<i32>(outEntries + (<usize>emitted << 2), entry);
+      store<u8>(outSeconds + <usize>emitted, <u8>load<u32>(at, 24));
+      emitted++;
+    }
+    if (ended) break;
+    if (batchLimit < BATCH) batchLimit <<= 1;
   }
   return <u32>(line - base);
 }
 
+/**
+ * Checks a line holding the pattern against the header (taking another second of its minute as the new
+ * header) and finds its two fields (userStart..ipEnd); false when the scan must stop at it.
+ */
+// @ts-ignore: decorator
+@inline
+function readLine(line: usize, lineEnd: usize): bool {
+  const length = <u32>(lineEnd - line);
+  if (length > MAX_LINE_BYTES || headerLength == 0 || length <= headerLength) return false;
+  if (load<u8>(line + headerLength) != 32) return false;
+  if (!sameBytes(line, header, headerLength)) {
+    // Another second of the same minute (all else equal): it becomes the current header.
+    if (clockAt < 0 || !sameMinute(line)) return false;
+    store<u16>(header + <usize>clockAt, load<u16>(line + <usize>clockAt));
+    second = secondAt(header + <usize>clockAt);
+  }
+  const afterHeader = headerFields < firstField;
+  return findFields(afterHeader ? line + headerLength : line, lineEnd, afterHeader ? headerFields : 0);
+}
+
 /** The entry of a key (user bytes and address bytes, anywhere in memory), or -1; remembered for `add`. */
 export function find(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize): i32 {
+  return findHashed(uStart, uEnd, aStart, aEnd, keyHash(uStart, uEnd, aStart, aEnd));
+}
+
+// @ts-ignore: decorator
+@inline
+function keyHash(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize): u32 {
+  return finish(hashBytes(aStart, aEnd, hashBytes(uStart, uEnd, 0x811c9dc5)));
+}
+
+function findHashed(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize, hash: u32): i32 {
   const userLength = <u32>(uEnd - uStart);
   const ipLength = <u32>(aEnd - aStart);
   const length = userLength + 1 + ipLength;
-  const hash = finish(hashBytes(aStart, aEnd, hashBytes(uStart, uEnd, 0x811c9dc5)));
   lastHash = hash;
   let slot = hash & mask;
   while (true) {
@@ -250,8 +361,10 @@ export function add(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize): i32
 
 function resize(capacity: u32): void {
   const before = slots;
+  const beforeBlock = slotsBlock;
   const beforeCount: u32 = before == 0 ? 0 : mask + 1;
-  slots = heap.alloc(<usize>capacity * SLOT_BYTES);
+  slotsBlock = heap.alloc(<usize>capacity * SLOT_BYTES + SLOT_BYTES);
+  slots = (slotsBlock + SLOT_BYTES - 1) & ~(<usize>SLOT_BYTES - 1);
   memory.fill(slots, 0, <usize>capacity * SLOT_BYTES);
   mask = capacity - 1;
   for (let index: u32 = 0; index < beforeCount; index++) {
@@ -261,7 +374,7 @@ function resize(capacity: u32): void {
     while (load<u32>(slots + (<usize>slot << 6), 4) != 0) slot = (slot + 1) & mask;
     memory.copy(slots + (<usize>slot << 6), from, SLOT_BYTES);
   }
-  if (before != 0) heap.free(before);
+  if (beforeBlock != 0) heap.free(beforeBlock);
 }
 
 // @ts-ignore: decorator
@@ -451,4 +564,260 @@ function setStart(which: u32, at: usize): void {
 function setEnd(which: u32, at: usize): void {
   if (which == 0) firstEnd = at;
   else lastEnd = at;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Numbering. The worker numbers users (by their normalised name), addresses and (user, address) pairs
+// from 0 up in the order first seen; these tables are the only numbering, whether a line's first sight
+// is taken here or read by TypeScript (which asks through the exports below).
+
+/**
+ * Per first sight taken by `scan` (in line order): line start, entry, pair, user, address, what was new
+ * (FIRST_NEW_*), user start and end, address start and end (chunk offsets), the address as a number.
+ */
+const FIRST_BYTES: u32 = 48;
+const FIRST_NEW_USER: u32 = 1;
+const FIRST_NEW_ADDRESS: u32 = 2;
+const FIRST_NEW_PAIR: u32 = 4;
+let firsts: usize = 0;
+let firstCount: u32 = 0;
+let userKey: usize = 0;
+/** A normalised name's bytes at most (a name from a line of MAX_LINE_BYTES may grow when its case is lowered). */
+const USER_KEY_CAPACITY: u32 = 4 * MAX_LINE_BYTES;
+export function userKeyCapacity(): u32 {
+  return USER_KEY_CAPACITY;
+}
+let wasNew: bool = false;
+let parsedAddress: u32 = 0;
+
+export function firstsAddress(): usize {
+  return firsts;
+}
+export function firstSights(): u32 {
+  return firstCount;
+}
+/** True when the last numbering call met its key for the first time. */
+export function lastWasNew(): bool {
+  return wasNew;
+}
+
+/**
+ * A line whose raw pair the table does not hold, numbered here when its user is plain printable ASCII
+ * (no blank, not in `<...>`: `normalizeUser` only lowers its case) and its address a plain dotted quad
+ * (canonical as written): the pair's entry, or -1 to leave the line to TypeScript.
+ */
+function firstSight(line: usize, at: usize): i32 {
+  const uStart = <usize>load<u32>(at, 4);
+  const uEnd = <usize>load<u32>(at, 8);
+  const aStart = <usize>load<u32>(at, 12);
+  const aEnd = <usize>load<u32>(at, 16);
+  if (!plainIpv4(aStart, aEnd) || !plainUser(uStart, uEnd)) return -1;
+  let flags: u32 = 0;
+  const user = userNumberAt(userKey, <u32>(uEnd - uStart));
+  if (wasNew) flags |= FIRST_NEW_USER;
+  const address = ipv4AddressNumber(parsedAddress);
+  if (wasNew) flags |= FIRST_NEW_ADDRESS;
+  const pair = pairNumberOf(user, address);
+  if (wasNew) flags |= FIRST_NEW_PAIR;
+  // The raw table missed this key just now (`findHashed` left its slot and hash for `add`).
+  const entry = add(uStart, uEnd, aStart, aEnd);
+  const out = firsts + <usize>(firstCount * FIRST_BYTES);
+  const base = chunk;
+  store<u32>(out, <u32>(line - base));
+  store<u32>(out, <u32>entry, 4);
+  store<u32>(out, <u32>pair, 8);
+  store<u32>(out, <u32>user, 12);
+  store<u32>(out, <u32>address, 16);
+  store<u32>(out, flags, 20);
+  store<u32>(out, <u32>(uStart - base), 24);
+  store<u32>(out, <u32>(uEnd - base), 28);
+  store<u32>(out, <u32>(aStart - base), 32);
+  store<u32>(out, <u32>(aEnd - base), 36);
+  store<u32>(out, parsedAddress, 40);
+  firstCount++;
+  return entry;
+}
+
+/** A dotted quad of octets 0-255 without leading zeros (canonical-ip.ts's `isPlainIpv4`); its value in `parsedAddress`. */
+function plainIpv4(start: usize, end: usize): bool {
+  let dots: u32 = 0;
+  let digits: u32 = 0;
+  let octet: u32 = 0;
+  let value: u32 = 0;
+  for (let at = start; at < end; at++) {
+    const code = <u32>load<u8>(at);
+    if (code == 46) {
+      if (digits == 0 || dots == 3) return false;
+      value = (value << 8) | octet;
+      dots++;
+      digits = 0;
+      octet = 0;
+    } else if (code >= 48 && code <= 57) {
+      if (digits > 0 && octet == 0) return false;
+      octet = octet * 10 + code - 48;
+      digits++;
+      if (octet > 255) return false;
+    } else return false;
+  }
+  if (dots != 3 || digits == 0) return false;
+  parsedAddress = (value << 8) | octet;
+  return true;
+}
+
+/** Printable ASCII without blanks, not starting with `<`: written in lower case to `userKey`. */
+function plainUser(start: usize, end: usize): bool {
+  if (start >= end || load<u8>(start) == 60) return false;
+  const length = end - start;
+  for (let index: usize = 0; index < length; index++) {
+    const code = load<u8>(start + index);
+    if (code <= 32 || code >= 127) return false;
+    store<u8>(userKey + index, code >= 65 && code <= 90 ? code + 32 : code);
+  }
+  return true;
+}
+
+/**
+ * An open-addressing table (linear probing, at most half full) of 16-byte slots; slot word 1 holds the
+ * number + 1 (0: empty). What words 0, 2 and 3 hold is the user's of the table.
+ */
+class NumberTable {
+  slots: usize = 0;
+  mask: u32 = 0;
+  count: u32 = 0;
+
+  grow(capacity: u32): void {
+    const before = this.slots;
+    const beforeCount: u32 = before == 0 ? 0 : this.mask + 1;
+    this.slots = heap.alloc(<usize>capacity << 4);
+    memory.fill(this.slots, 0, <usize>capacity << 4);
+    this.mask = capacity - 1;
+    for (let index: u32 = 0; index < beforeCount; index++) {
+      const from = before + (<usize>index << 4);
+      if (load<u32>(from, 4) == 0) continue;
+      let slot = load<u32>(from, 12) & this.mask;
+      while (load<u32>(this.slots + (<usize>slot << 4), 4) != 0) slot = (slot + 1) & this.mask;
+      memory.copy(this.slots + (<usize>slot << 4), from, 16);
+    }
+    if (before != 0) heap.free(before);
+  }
+
+  /** After a slot was filled: the table grows when more than half full. */
+  added(): void {
+    this.count++;
+    if (this.count * 2 > this.mask + 1) this.grow((this.mask + 1) * 2);
+  }
+}
+
+// Users: word 0 the key's arena offset, word 2 its length, word 3 its hash.
+const users = new NumberTable();
+let userArena: usize = 0;
+let userArenaCapacity: u32 = 0;
+let userArenaUsed: u32 = 0;
+// IPv4 addresses: word 0 the address, word 3 its hash. Other addresses are numbered by TypeScript,
+// from the same count (`otherAddressNumber`).
+const addresses = new NumberTable();
+let addressCount: u32 = 0;
+// Pairs: word 0 the user, word 2 the address, word 3 their hash.
+const pairs = new NumberTable();
+
+/** The number of the user whose normalised name is the `length` bytes at `key`, numbered now when new (`lastWasNew`). */
+export function userNumberAt(key: usize, length: u32): i32 {
+  const hash = finish(hashBytes(key, key + length, 0x811c9dc5));
+  const table = users;
+  let slot = hash & table.mask;
+  while (true) {
+    const at = table.slots + (<usize>slot << 4);
+    const stored = load<u32>(at, 4);
+    if (stored == 0) break;
+    if (load<u32>(at, 12) == hash && load<u32>(at, 8) == length && sameBytes(userArena + <usize>load<u32>(at), key, length)) {
+      wasNew = false;
+      return <i32>stored - 1;
+    }
+    slot = (slot + 1) & table.mask;
+  }
+  if (userArenaUsed + length > userArenaCapacity) {
+    const capacity = max(max(userArenaCapacity * 2, userArenaUsed + length), <u32>65536);
+    const grown = heap.alloc(capacity);
+    if (userArena != 0) {
+      memory.copy(grown, userArena, userArenaUsed);
+      heap.free(userArena);
+    }
+    userArena = grown;
+    userArenaCapacity = capacity;
+  }
+  memory.copy(userArena + userArenaUsed, key, length);
+  const number = table.count;
+  const at = table.slots + (<usize>slot << 4);
+  store<u32>(at, userArenaUsed);
+  store<u32>(at, number + 1, 4);
+  store<u32>(at, length, 8);
+  store<u32>(at, hash, 12);
+  userArenaUsed += length;
+  table.added();
+  wasNew = true;
+  return <i32>number;
+}
+
+/** The number of an IPv4 address, numbered now when new (`lastWasNew`). */
+export function ipv4AddressNumber(address: u32): i32 {
+  const hash = finish(address * 0x9e3779b1);
+  const table = addresses;
+  let slot = hash & table.mask;
+  while (true) {
+    const at = table.slots + (<usize>slot << 4);
+    const stored = load<u32>(at, 4);
+    if (stored == 0) break;
+    if (load<u32>(at) == address) {
+      wasNew = false;
+      return <i32>stored - 1;
+    }
+    slot = (slot + 1) & table.mask;
+  }
+  const number = addressCount;
+  addressCount = number + 1;
+  const at = table.slots + (<usize>slot << 4);
+  store<u32>(at, address);
+  store<u32>(at, number + 1, 4);
+  store<u32>(at, hash, 12);
+  table.added();
+  wasNew = true;
+  return <i32>number;
+}
+
+/** A number for an address that is not IPv4 (TypeScript keeps which). */
+export function otherAddressNumber(): i32 {
+  const number = addressCount;
+  addressCount = number + 1;
+  return <i32>number;
+}
+
+/** The number of the pair (user, address), numbered now when new (`lastWasNew`). */
+export function pairNumberOf(user: u32, address: u32): i32 {
+  const hash = finish((user * 0x9e3779b1) ^ (address * 0x85ebca6b));
+  const table = pairs;
+  let slot = hash & table.mask;
+  while (true) {
+    const at = table.slots + (<usize>slot << 4);
+    const stored = load<u32>(at, 4);
+    if (stored == 0) break;
+    if (load<u32>(at) == user && load<u32>(at, 8) == address) {
+      wasNew = false;
+      return <i32>stored - 1;
+    }
+    slot = (slot + 1) & table.mask;
+  }
+  const number = table.count;
+  const at = table.slots + (<usize>slot << 4);
+  store<u32>(at, user);
+  store<u32>(at, number + 1, 4);
+  store<u32>(at, address, 8);
+  store<u32>(at, hash, 12);
+  table.added();
+  wasNew = true;
+  return <i32>number;
+}
+
+/** Where TypeScript writes a user's normalised name before `userNumberAt` (room for `userKeyCapacity()` bytes). */
+export function userKeyAddress(): usize {
+  return userKey;
 }
