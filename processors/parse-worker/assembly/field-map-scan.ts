@@ -169,9 +169,9 @@ export function clearHeader(): void {
  */
 const BATCH: u32 = 32;
 /**
- * Lines the next batch reads: halved at each look-up that misses (the lines read after it in its batch are
- * read again by the next scan: while most pairs are new, as at the start of a file, batches stay short),
- * doubled after each batch without one, up to BATCH.
+ * Lines the next batch reads: halved at each line of a batch left to TypeScript (the lines read after it in
+ * its batch are read again by the next scan: while many such lines come, batches stay short), doubled after
+ * each batch without one, up to BATCH.
  */
 let batchLimit: u32 = 1;
 /** Per line of a batch: its start, user start and end, address start and end, hash, second, lines skipped before it. */
@@ -184,8 +184,9 @@ const BATCH_ENTRY_BYTES: u32 = 32;
  * look-up that waits for the one before it costs a memory access. The lines are therefore read in
  * batches: first up to BATCH lines are checked and their keys hashed, then each of their slots is
  * touched (independent loads, whose misses overlap), then they are looked up in order. A look-up that
- * misses stops the scan at its line with the state a line-by-line walk would have had there (its
- * header's second, the lines skipped before it).
+ * misses numbers the line's pair (`firstSight`) or, when its names are not plain, stops the scan at its
+ * line with the state a line-by-line walk would have had there (its header's second, the lines skipped
+ * before it).
  */
 export function scan(from: u32, end: u32): u32 {
   const base = chunk;

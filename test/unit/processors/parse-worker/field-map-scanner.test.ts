@@ -58,6 +58,53 @@ describe("field-map scanner: the raw-bytes table", () => {
     );
   });
 
+  test("numbers users, addresses and pairs from 0 in the order first seen, as maps would, past every growth of its tables", () => {
+    const name = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom("a", "b", "c", "d", "ü", "@") }),
+      fc.string({ minLength: 20, maxLength: 60, unit: fc.constantFrom("x", "y") }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(name, fc.integer({ min: 0, max: 4000 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 6000,
+          size: "max",
+        }),
+        (logins) => {
+          const numbers = new FieldMapScanner();
+          const users = new Map<string, number>();
+          const addresses = new Map<string, number>();
+          const pairs = new Map<string, number>();
+          const others = new Map<number, number>();
+          for (const [user, address, ipv4] of logins) {
+            const userNumber = numbers.userNumber(user);
+            expect(numbers.lastWasNew).toBe(!users.has(user));
+            if (!users.has(user)) users.set(user, users.size);
+            expect(userNumber).toBe(users.get(user));
+            // IPv4 addresses are numbered by the kernel's table; others get a number from its count.
+            const key = `${ipv4 ? "v4" : "other"} ${address}`;
+            let addressNumber: number;
+            if (ipv4) {
+              addressNumber = numbers.ipv4AddressNumber((address * 2654435761) >>> 0);
+              expect(numbers.lastWasNew).toBe(!addresses.has(key));
+            } else {
+              addressNumber = others.get(address) ?? numbers.otherAddressNumber();
+              others.set(address, addressNumber);
+            }
+            if (!addresses.has(key)) addresses.set(key, addresses.size);
+            expect(addressNumber).toBe(addresses.get(key));
+            const pair = numbers.pairNumber(userNumber, addressNumber);
+            const pairKey = `${userNumber} ${addressNumber}`;
+            expect(numbers.lastWasNew).toBe(!pairs.has(pairKey));
+            if (!pairs.has(pairKey)) pairs.set(pairKey, pairs.size);
+            expect(pair).toBe(pairs.get(pairKey));
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
   test("a key of the loaded chunk asked twice gets one answer, and a new chunk or an addition is looked up afresh", () => {
     const table = new FieldMapScanner();
     const chunk = (text: string) => Buffer.from(text);
