@@ -50,8 +50,12 @@ export class FieldMapScanner {
    */
   private lastFind: { key: KeyAddresses; entry: number } = { key: [-1, -1, -1, -1], entry: -1 };
 
+  /** Where `userNumber` writes a name in the module's memory, and how many bytes fit there. */
+  private readonly userKey: { at: number; capacity: number };
+
   constructor() {
     this.kernel.init();
+    this.userKey = { at: this.kernel.userKeyAddress(), capacity: this.kernel.userKeyCapacity() };
   }
 
   /**
@@ -114,11 +118,12 @@ export class FieldMapScanner {
 
   /** The number of the user whose normalised name is `name`, numbered now when new (`lastWasNew`). */
   userNumber(name: string): number {
-    const kernel = this.kernel;
-    const at = kernel.userKeyAddress();
-    if (Buffer.byteLength(name) > kernel.userKeyCapacity()) throw new RangeError("a user name longer than 256 KiB");
-    const length = this.view().write(name, at, "utf8");
-    return kernel.userNumberAt(at, length);
+    // Three UTF-8 bytes at most per UTF-16 unit: the name's bytes are counted only when that bound is passed.
+    const capacity = this.userKey.capacity;
+    if (name.length * 3 > capacity && Buffer.byteLength(name) > capacity)
+      throw new RangeError("a user name longer than 256 KiB");
+    const length = this.view().write(name, this.userKey.at, "utf8");
+    return this.kernel.userNumberAt(this.userKey.at, length);
   }
 
   /** The number of an IPv4 address (its 32-bit value), numbered now when new (`lastWasNew`). */
@@ -260,9 +265,8 @@ export const FirstSight = {
   userEnd: 7,
   addressStart: 8,
   addressEnd: 9,
-  addressValue: 10,
 } as const;
-export const FIRST_SIGHT_FIELDS = 12;
+export const FIRST_SIGHT_FIELDS = 10;
 export const FIRST_NEW_ADDRESS = 2;
 export const FIRST_NEW_PAIR = 4;
 

@@ -29,10 +29,11 @@ const PADDING: u32 = 64;
 const HEADER_CAPACITY: u32 = 256;
 const SCRATCH_CAPACITY: u32 = 128 * 1024;
 
-// A table slot is 64 bytes: hash (u32), entry + 1 (0: empty), key length, arena
-// offset (-1: the key is inline), then the key (user bytes, "\n", address bytes)
-// when it fits in 48 bytes.
-const SLOT_BYTES: u32 = 64;
+// A raw-bytes table slot is 64 bytes: hash (u32), entry + 1 (0: empty), key length,
+// arena offset (-1: the key is inline), then the key (user bytes, "\n", address
+// bytes) when it fits in 48 bytes.
+const SLOT_SHIFT: u32 = 6;
+const SLOT_BYTES: u32 = 1 << SLOT_SHIFT;
 const KEY_AT: u32 = 16;
 const INLINE_KEY_BYTES: u32 = SLOT_BYTES - KEY_AT;
 
@@ -54,14 +55,9 @@ let firstField: u32 = 0;
 let lastField: u32 = 0;
 let userFirst: bool = true;
 
-let slots: usize = 0;
-/** The block the slots are in (`slots` is its first 64-byte boundary: a slot never spans two cache lines). */
-let slotsBlock: usize = 0;
-let mask: u32 = 0;
-let entries: u32 = 0;
-let arena: usize = 0;
-let arenaCapacity: u32 = 0;
-let arenaUsed: u32 = 0;
+/** The raw-bytes table: a pair spelling's slot (see SLOT_BYTES) -> its entry; keys past 48 bytes in `keys`. */
+const spellings = new SlotTable(SLOT_SHIFT, 2048);
+const keys = new Arena();
 let lastHash: u32 = 0;
 let emptySlot: u32 = 0;
 
@@ -87,10 +83,6 @@ export function init(): void {
   batch = heap.alloc(BATCH * BATCH_ENTRY_BYTES);
   firsts = heap.alloc(OUT_CAPACITY * FIRST_BYTES);
   userKey = heap.alloc(USER_KEY_CAPACITY + PADDING);
-  resize(2048);
-  users.grow(1024);
-  addresses.grow(1024);
-  pairs.grow(1024);
 }
 
 /** Sets the pattern (its bytes at `scratchAddress()`) and the two field numbers; forgets the header. */
@@ -231,9 +223,11 @@ export function scan(from: u32, end: u32): u32 {
       line = lineEnd + 1;
     }
     let touched: u32 = 0;
+    const slots = spellings.slots;
+    const mask = spellings.mask;
     for (let index: u32 = 0; index < count; index++) {
       const hash = load<u32>(batch + <usize>(index * BATCH_ENTRY_BYTES), 20);
-      touched |= load<u32>(slots + (<usize>(hash & mask) << 6), 4);
+      touched |= load<u32>(slots + (<usize>(hash & mask) << SLOT_SHIFT), 4);
     }
     touchedSlots |= touched;
     for (let index: u32 = 0; index < count; index++) {
@@ -303,9 +297,11 @@ function findHashed(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize, hash
   const ipLength = <u32>(aEnd - aStart);
   const length = userLength + 1 + ipLength;
   lastHash = hash;
+  const slots = spellings.slots;
+  const mask = spellings.mask;
   let slot = hash & mask;
   while (true) {
-    const at = slots + (<usize>slot << 6);
+    const at = slots + (<usize>slot << SLOT_SHIFT);
     const stored = load<u32>(at, 4);
     if (stored == 0) {
       emptySlot = slot;
@@ -313,7 +309,7 @@ function findHashed(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize, hash
     }
     if (load<u32>(at) == hash && load<u32>(at, 8) == length) {
       const arenaAt = load<i32>(at, 12);
-      const key = arenaAt < 0 ? at + KEY_AT : arena + <usize>arenaAt;
+      const key = arenaAt < 0 ? at + KEY_AT : keys.base + <usize>arenaAt;
       if (
         load<u8>(key + userLength) == 10 &&
         sameBytes(key, uStart, userLength) &&
@@ -327,26 +323,15 @@ function findHashed(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize, hash
 
 /** Adds the key `find` just missed; returns its entry (numbered from 0 in the order added). */
 export function add(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize): i32 {
-  const entry = entries;
+  const entry = spellings.count;
   const userLength = <u32>(uEnd - uStart);
   const length = userLength + 1 + <u32>(aEnd - aStart);
-  const at = slots + (<usize>emptySlot << 6);
+  const at = spellings.slotAt(emptySlot);
   let key = at + KEY_AT;
   let arenaAt: i32 = -1;
   if (length > INLINE_KEY_BYTES) {
-    if (arenaUsed + length > arenaCapacity) {
-      const capacity = max(max(arenaCapacity * 2, arenaUsed + length), <u32>65536);
-      const grown = heap.alloc(capacity);
-      if (arena != 0) {
-        memory.copy(grown, arena, arenaUsed);
-        heap.free(arena);
-      }
-      arena = grown;
-      arenaCapacity = capacity;
-    }
-    arenaAt = <i32>arenaUsed;
-    key = arena + arenaUsed;
-    arenaUsed += length;
+    arenaAt = <i32>keys.reserve(length);
+    key = keys.base + <usize>arenaAt;
   }
   memory.copy(key, uStart, userLength);
   store<u8>(key + userLength, 10);
@@ -355,27 +340,83 @@ export function add(uStart: usize, uEnd: usize, aStart: usize, aEnd: usize): i32
   store<u32>(at, entry + 1, 4);
   store<u32>(at, length, 8);
   store<i32>(at, arenaAt, 12);
-  entries = entry + 1;
-  if (entries * 2 > mask + 1) resize((mask + 1) * 2);
+  spellings.added();
   return <i32>entry;
 }
 
-function resize(capacity: u32): void {
-  const before = slots;
-  const beforeBlock = slotsBlock;
-  const beforeCount: u32 = before == 0 ? 0 : mask + 1;
-  slotsBlock = heap.alloc(<usize>capacity * SLOT_BYTES + SLOT_BYTES);
-  slots = (slotsBlock + SLOT_BYTES - 1) & ~(<usize>SLOT_BYTES - 1);
-  memory.fill(slots, 0, <usize>capacity * SLOT_BYTES);
-  mask = capacity - 1;
-  for (let index: u32 = 0; index < beforeCount; index++) {
-    const from = before + (<usize>index << 6);
-    if (load<u32>(from, 4) == 0) continue;
-    let slot = load<u32>(from) & mask;
-    while (load<u32>(slots + (<usize>slot << 6), 4) != 0) slot = (slot + 1) & mask;
-    memory.copy(slots + (<usize>slot << 6), from, SLOT_BYTES);
+/**
+ * An open-addressing table (linear probing, at most half full) of slots of `1 << slotShift` bytes that
+ * start on a 64-byte boundary (a 64-byte slot never spans two cache lines). Word 0 of a slot holds its
+ * key's hash, word 1 its number + 1 (0: empty); the rest is the key, as each table keeps it. Numbers
+ * are given from 0 up in the order added (`count`).
+ */
+class SlotTable {
+  slots: usize = 0;
+  mask: u32 = 0;
+  count: u32 = 0;
+  private block: usize = 0;
+  private readonly slotShift: u32;
+
+  constructor(slotShift: u32, capacity: u32) {
+    this.slotShift = slotShift;
+    this.grow(capacity);
   }
-  if (beforeBlock != 0) heap.free(beforeBlock);
+
+  // @ts-ignore: decorator
+  @inline
+  slotAt(slot: u32): usize {
+    return this.slots + (<usize>slot << <usize>this.slotShift);
+  }
+
+  /** A slot was filled: the table grows when more than half full. */
+  added(): void {
+    this.count++;
+    if (this.count * 2 > this.mask + 1) this.grow((this.mask + 1) * 2);
+  }
+
+  private grow(capacity: u32): void {
+    const before = this.slots;
+    const beforeBlock = this.block;
+    const beforeCount: u32 = before == 0 ? 0 : this.mask + 1;
+    const shift = <usize>this.slotShift;
+    const bytes = <usize>capacity << shift;
+    this.block = heap.alloc(bytes + 64);
+    this.slots = (this.block + 63) & ~(<usize>63);
+    memory.fill(this.slots, 0, bytes);
+    this.mask = capacity - 1;
+    for (let index: u32 = 0; index < beforeCount; index++) {
+      const from = before + (<usize>index << shift);
+      if (load<u32>(from, 4) == 0) continue;
+      let slot = load<u32>(from) & this.mask;
+      while (load<u32>(this.slotAt(slot), 4) != 0) slot = (slot + 1) & this.mask;
+      memory.copy(this.slotAt(slot), from, <usize>1 << shift);
+    }
+    if (beforeBlock != 0) heap.free(beforeBlock);
+  }
+}
+
+/** Keys of any length, end to end; grows by doubling. */
+class Arena {
+  base: usize = 0;
+  private capacity: u32 = 0;
+  private used: u32 = 0;
+
+  /** Room for `length` more bytes: their offset from `base` (valid until the next `reserve`). */
+  reserve(length: u32): u32 {
+    if (this.used + length > this.capacity) {
+      const capacity = max(max(this.capacity * 2, this.used + length), <u32>65536);
+      const grown = heap.alloc(capacity);
+      if (this.base != 0) {
+        memory.copy(grown, this.base, this.used);
+        heap.free(this.base);
+      }
+      this.base = grown;
+      this.capacity = capacity;
+    }
+    const at = this.used;
+    this.used = at + length;
+    return at;
+  }
 }
 
 // @ts-ignore: decorator
@@ -574,9 +615,9 @@ function setEnd(which: u32, at: usize): void {
 
 /**
  * Per first sight taken by `scan` (in line order): line start, entry, pair, user, address, what was new
- * (FIRST_NEW_*), user start and end, address start and end (chunk offsets), the address as a number.
+ * (FIRST_NEW_*), user start and end, address start and end (chunk offsets).
  */
-const FIRST_BYTES: u32 = 48;
+const FIRST_BYTES: u32 = 40;
 const FIRST_NEW_USER: u32 = 1;
 const FIRST_NEW_ADDRESS: u32 = 2;
 const FIRST_NEW_PAIR: u32 = 4;
@@ -634,7 +675,6 @@ function firstSight(line: usize, at: usize): i32 {
   store<u32>(out, <u32>(uEnd - base), 28);
   store<u32>(out, <u32>(aStart - base), 32);
   store<u32>(out, <u32>(aEnd - base), 36);
-  store<u32>(out, parsedAddress, 40);
   firstCount++;
   return entry;
 }
@@ -677,49 +717,15 @@ function plainUser(start: usize, end: usize): bool {
   return true;
 }
 
-/**
- * An open-addressing table (linear probing, at most half full) of 16-byte slots; slot word 1 holds the
- * number + 1 (0: empty). What words 0, 2 and 3 hold is the user's of the table.
- */
-class NumberTable {
-  slots: usize = 0;
-  mask: u32 = 0;
-  count: u32 = 0;
-
-  grow(capacity: u32): void {
-    const before = this.slots;
-    const beforeCount: u32 = before == 0 ? 0 : this.mask + 1;
-    this.slots = heap.alloc(<usize>capacity << 4);
-    memory.fill(this.slots, 0, <usize>capacity << 4);
-    this.mask = capacity - 1;
-    for (let index: u32 = 0; index < beforeCount; index++) {
-      const from = before + (<usize>index << 4);
-      if (load<u32>(from, 4) == 0) continue;
-      let slot = load<u32>(from, 12) & this.mask;
-      while (load<u32>(this.slots + (<usize>slot << 4), 4) != 0) slot = (slot + 1) & this.mask;
-      memory.copy(this.slots + (<usize>slot << 4), from, 16);
-    }
-    if (before != 0) heap.free(before);
-  }
-
-  /** After a slot was filled: the table grows when more than half full. */
-  added(): void {
-    this.count++;
-    if (this.count * 2 > this.mask + 1) this.grow((this.mask + 1) * 2);
-  }
-}
-
-// Users: word 0 the key's arena offset, word 2 its length, word 3 its hash.
-const users = new NumberTable();
-let userArena: usize = 0;
-let userArenaCapacity: u32 = 0;
-let userArenaUsed: u32 = 0;
-// IPv4 addresses: word 0 the address, word 3 its hash. Other addresses are numbered by TypeScript,
-// from the same count (`otherAddressNumber`).
-const addresses = new NumberTable();
+// Users: word 2 the name's length, word 3 its offset in `userNames`.
+const users = new SlotTable(4, 1024);
+const userNames = new Arena();
+// IPv4 addresses: word 2 the address. Other addresses are numbered by TypeScript, from the same count
+// (`otherAddressNumber`).
+const addresses = new SlotTable(4, 1024);
 let addressCount: u32 = 0;
-// Pairs: word 0 the user, word 2 the address, word 3 their hash.
-const pairs = new NumberTable();
+// Pairs: word 2 the user, word 3 the address.
+const pairs = new SlotTable(4, 1024);
 
 /** The number of the user whose normalised name is the `length` bytes at `key`, numbered now when new (`lastWasNew`). */
 export function userNumberAt(key: usize, length: u32): i32 {
@@ -727,33 +733,23 @@ export function userNumberAt(key: usize, length: u32): i32 {
   const table = users;
   let slot = hash & table.mask;
   while (true) {
-    const at = table.slots + (<usize>slot << 4);
+    const at = table.slotAt(slot);
     const stored = load<u32>(at, 4);
     if (stored == 0) break;
-    if (load<u32>(at, 12) == hash && load<u32>(at, 8) == length && sameBytes(userArena + <usize>load<u32>(at), key, length)) {
+    if (load<u32>(at) == hash && load<u32>(at, 8) == length && sameBytes(userNames.base + <usize>load<u32>(at, 12), key, length)) {
       wasNew = false;
       return <i32>stored - 1;
     }
     slot = (slot + 1) & table.mask;
   }
-  if (userArenaUsed + length > userArenaCapacity) {
-    const capacity = max(max(userArenaCapacity * 2, userArenaUsed + length), <u32>65536);
-    const grown = heap.alloc(capacity);
-    if (userArena != 0) {
-      memory.copy(grown, userArena, userArenaUsed);
-      heap.free(userArena);
-    }
-    userArena = grown;
-    userArenaCapacity = capacity;
-  }
-  memory.copy(userArena + userArenaUsed, key, length);
+  const offset = userNames.reserve(length);
+  memory.copy(userNames.base + <usize>offset, key, length);
   const number = table.count;
-  const at = table.slots + (<usize>slot << 4);
-  store<u32>(at, userArenaUsed);
+  const at = table.slotAt(slot);
+  store<u32>(at, hash);
   store<u32>(at, number + 1, 4);
   store<u32>(at, length, 8);
-  store<u32>(at, hash, 12);
-  userArenaUsed += length;
+  store<u32>(at, offset, 12);
   table.added();
   wasNew = true;
   return <i32>number;
@@ -765,24 +761,23 @@ export function ipv4AddressNumber(address: u32): i32 {
   const table = addresses;
   let slot = hash & table.mask;
   while (true) {
-    const at = table.slots + (<usize>slot << 4);
+    const at = table.slotAt(slot);
     const stored = load<u32>(at, 4);
     if (stored == 0) break;
-    if (load<u32>(at) == address) {
+    if (load<u32>(at, 8) == address) {
       wasNew = false;
       return <i32>stored - 1;
     }
     slot = (slot + 1) & table.mask;
   }
-  const number = addressCount;
-  addressCount = number + 1;
-  const at = table.slots + (<usize>slot << 4);
-  store<u32>(at, address);
-  store<u32>(at, number + 1, 4);
-  store<u32>(at, hash, 12);
+  const number = otherAddressNumber();
+  const at = table.slotAt(slot);
+  store<u32>(at, hash);
+  store<u32>(at, <u32>number + 1, 4);
+  store<u32>(at, address, 8);
   table.added();
   wasNew = true;
-  return <i32>number;
+  return number;
 }
 
 /** A number for an address that is not IPv4 (TypeScript keeps which). */
@@ -798,21 +793,21 @@ export function pairNumberOf(user: u32, address: u32): i32 {
   const table = pairs;
   let slot = hash & table.mask;
   while (true) {
-    const at = table.slots + (<usize>slot << 4);
+    const at = table.slotAt(slot);
     const stored = load<u32>(at, 4);
     if (stored == 0) break;
-    if (load<u32>(at) == user && load<u32>(at, 8) == address) {
+    if (load<u32>(at, 8) == user && load<u32>(at, 12) == address) {
       wasNew = false;
       return <i32>stored - 1;
     }
     slot = (slot + 1) & table.mask;
   }
   const number = table.count;
-  const at = table.slots + (<usize>slot << 4);
-  store<u32>(at, user);
+  const at = table.slotAt(slot);
+  store<u32>(at, hash);
   store<u32>(at, number + 1, 4);
-  store<u32>(at, address, 8);
-  store<u32>(at, hash, 12);
+  store<u32>(at, user, 8);
+  store<u32>(at, address, 12);
   table.added();
   wasNew = true;
   return <i32>number;
