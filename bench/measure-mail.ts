@@ -1,33 +1,35 @@
 /**
  * One measurement, run as its own process by bench/mail-bench.ts so that its
- * peak memory is its own: `node dist/bench/measure-mail.js parse|aggregate FILE`.
+ * peak memory is its own: `node dist/bench/measure-mail.js parse|worker-parse|aggregate FILE`.
+ * - `parse`: the parser on this one thread (as `vigil run` parses what it tails);
+ * - `worker-parse`: an import's parse stage alone (the parse worker and its scan kernel, this thread
+ *   only handing it the chunks): the floor under `aggregate`, whatever the aggregation costs;
+ * - `aggregate`: an import's parse and aggregation (processors/mail-import.ts), no store.
  * Prints one JSON line: { mode, lines, events, seconds }.
  */
 import { statSync } from "node:fs";
 import type { ParsedMailAuth } from "../schemas/mail-auth-event.js";
 
 const [mode, path, format = "awk-login"] = process.argv.slice(2);
-if ((mode !== "parse" && mode !== "aggregate") || path === undefined) {
-  process.stderr.write("usage: measure-mail.js parse|aggregate FILE [FORMAT]\n");
+if ((mode !== "parse" && mode !== "worker-parse" && mode !== "aggregate") || path === undefined) {
+  process.stderr.write("usage: measure-mail.js parse|worker-parse|aggregate FILE [FORMAT]\n");
   process.exit(2);
 }
 
 const started = process.hrtime.bigint();
 // As `vigil backfill` does (bin/vigil.ts): the parse worker starts first, while the rest loads.
 const { createMailParseWorker } = await import("../processors/parse-worker/mail-parse-worker.js");
-const worker = mode === "aggregate" ? createMailParseWorker({ encodeRows: false }) : null;
+const worker = mode === "parse" ? null : createMailParseWorker({ encodeRows: false });
+// The aggregation's modules load (beside the others) only where it runs: `worker-parse` is the floor under `aggregate`.
+const processorReady = mode === "aggregate" ? createProcessor() : null;
 const [
   { readFileChunks },
-  { createAccountIpsProcessor },
-  { loadAsnDatabase },
   { FIRST_CHUNK_BYTES, PARSE_AHEAD, SAVE_STATE_EVERY_LINES },
   { createMailLineParser },
   { parsedInOrder },
-  { AccountIpsSchema, ConfigSchema },
+  { ConfigSchema },
 ] = await Promise.all([
   import("../ingest/read-file-chunks.js"),
-  import("../processors/account-ips/account-ips-processor.js"),
-  import("../processors/account-ips/asn-database.js"),
   import("../processors/mail-import.js"),
   import("../processors/parse/mail-line-parser.js"),
   import("../processors/parse-worker/parsed-in-order.js"),
@@ -35,10 +37,7 @@ const [
 ]);
 const parserOptions = { format, fieldMaps: {}, timezone: "UTC", referenceTime: statSync(path).mtimeMs };
 const parser = createMailLineParser(parserOptions);
-const processor =
-  mode === "aggregate"
-    ? createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() })
-    : null;
+const processor = await processorReady;
 let lines = 0;
 let events = 0;
 let sourceId = "";
@@ -56,7 +55,7 @@ const sink = {
 let collected = 0;
 let sinceCollect = 0;
 let sinceBatch = 0;
-if (processor === null || worker === null) {
+if (worker === null) {
   for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
 } else {
   // As an import does (processors/mail-import.ts): chunks parsed on the parse worker while this thread
@@ -72,11 +71,12 @@ if (processor === null || worker === null) {
     }))
       yield { chunk, parserId, meta: null };
   }
-  for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD, () => processor.foldPending())) {
-    sourceId = parsed.sourceId;
-    processor.foldParsed(parsed);
+  for await (const { parsed } of parsedInOrder(worker, chunks(), PARSE_AHEAD, () => processor?.foldPending())) {
     events += parsed.events;
     lines += parsed.lines - parsed.events;
+    if (processor === null) continue;
+    sourceId = parsed.sourceId;
+    processor.foldParsed(parsed);
     sinceCollect += parsed.lines;
     sinceBatch += parsed.lines;
     if (sinceCollect >= SAVE_STATE_EVERY_LINES) {
@@ -89,8 +89,20 @@ if (processor === null || worker === null) {
     }
   }
   await worker.close();
-  processor.finishSource(sourceId);
-  collected += processor.collect({ closeAll: true, flushOpen: true }).history.length;
+  if (processor !== null) {
+    processor.finishSource(sourceId);
+    collected += processor.collect({ closeAll: true, flushOpen: true }).history.length;
+  }
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ mode, lines: lines + events, events, rows: collected, seconds })}\n`);
+
+/** The aggregation, as an import makes it (default config, the packaged ASN tables). */
+async function createProcessor() {
+  const [{ createAccountIpsProcessor }, { loadAsnDatabase }, { AccountIpsSchema }] = await Promise.all([
+    import("../processors/account-ips/account-ips-processor.js"),
+    import("../processors/account-ips/asn-database.js"),
+    import("../schemas/config.js"),
+  ]);
+  return createAccountIpsProcessor({ config: AccountIpsSchema.parse({}), asnDatabase: loadAsnDatabase() });
+}
