@@ -36,7 +36,6 @@ const [
   import("../schemas/config.js"),
 ]);
 const parserOptions = { format, fieldMaps: {}, timezone: "UTC", referenceTime: statSync(path).mtimeMs };
-const parser = createMailLineParser(parserOptions);
 const processor = await processorReady;
 let lines = 0;
 let events = 0;
@@ -56,6 +55,8 @@ let collected = 0;
 let sinceCollect = 0;
 let sinceBatch = 0;
 if (worker === null) {
+  // The worker makes its own parser (`defineParser`): this thread makes one only when it parses.
+  const parser = createMailLineParser(parserOptions);
   for await (const chunk of readFileChunks(path)) parser.parseChunk(chunk.data, chunk.startOffset, sink);
 } else {
   // As an import does (processors/mail-import.ts): chunks parsed on the parse worker while this thread
